@@ -1,0 +1,462 @@
+"""A TwiML interpreter that behaves like Twilio for the verbs the line uses.
+
+A call runs until it needs the caller: a <Gather> waits for keys, a <Dial> for the far end's
+outcome. Those pauses are values (`GatherWait`, `DialWait`) that carry the document and the
+position in it, so a caller can answer at once (`Call.run`) or much later from another process
+(the browser phone carries the position across requests).
+
+Semantics follow Twilio's TwiML reference; where a behaviour is subtle the comment cites it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+from urllib.parse import urlencode, urljoin
+
+from . import events as ev
+from .media import MediaLibrary
+from .signing import CallParty, new_sid, signed_headers
+from .spec import check_reply, parse_twiml
+from .transport import Transport
+
+DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed")
+DTMF_KEYS = frozenset("0123456789*#")
+# Twilio plays a loop="0" prompt until the call ends; count it as this many passes.
+LOOP_FOREVER = 1000
+# Seconds of ringing or tones a caller hears before Twilio reports each <Dial> outcome
+# (no-answer takes the whole Dial timeout).
+DIAL_RING_SECONDS = {"completed": 6, "busy": 4, "failed": 1}
+
+
+@dataclass(frozen=True)
+class Press:
+    """Keys the caller presses at a <Gather>.
+
+    `barge_in_at` is the second, counted from the start of the gather's prompts, at which the
+    first key goes down; None means the caller listened to the end first.
+    """
+
+    keys: str
+    barge_in_at: float | None = None
+
+
+class HangUp:
+    """The caller puts the phone down instead of answering."""
+
+    def __repr__(self) -> str:
+        return "HANG_UP"
+
+
+HANG_UP = HangUp()
+
+
+@dataclass(frozen=True)
+class DialResult:
+    status: str
+    seconds: int = 0  # talk time when completed
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a call stands: the document being executed and the index of its current verb."""
+
+    url: str
+    twiml: str
+    index: int
+
+
+@dataclass(frozen=True)
+class GatherWait:
+    position: Position
+    prompts: tuple[ev.Prompt, ...]
+    action: str
+    method: str
+    timeout: int
+    num_digits: int | None
+    finish_on_key: str
+    action_on_empty_result: bool
+    dtmf: bool
+
+
+@dataclass(frozen=True)
+class DialWait:
+    position: Position
+    numbers: tuple[str, ...]
+    action: str | None
+    method: str
+    timeout: int
+    caller_id: str
+
+
+@dataclass(frozen=True)
+class Ended:
+    reason: str
+
+
+Wait = GatherWait | DialWait | Ended
+
+
+class Caller(Protocol):
+    """The person on the phone: decides what to press and how each transfer ends."""
+
+    def press(
+        self, gather: GatherWait, transcript: ev.Transcript
+    ) -> Press | str | None | HangUp: ...
+
+    def dial(self, dial: DialWait, transcript: ev.Transcript) -> DialResult | str | HangUp: ...
+
+
+@dataclass(frozen=True)
+class _Document:
+    url: str
+    text: str
+    root: ET.Element
+
+
+class Call:
+    """One emulated inbound call to `url`, reaching the app through `transport`."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        url: str,
+        *,
+        auth_token: str = "",
+        party: CallParty | None = None,
+        method: str = "POST",
+        media: MediaLibrary | None = None,
+        max_requests: int = 300,
+        transcript: ev.Transcript | None = None,
+        requests_made: int = 0,
+    ) -> None:
+        self.transport = transport
+        self.url = url
+        self.auth_token = auth_token
+        self.party = party or CallParty(call_sid=new_sid("CA"))
+        self.method = method
+        self.media = media
+        self.max_requests = max_requests
+        self.transcript = transcript or ev.Transcript()
+        self.requests_made = requests_made
+
+    # -- driving a call -------------------------------------------------------------------------
+
+    def run(self, caller: Caller, max_waits: int = 500) -> ev.Transcript:
+        """Place the call and let `caller` answer every gather and dial until it ends."""
+        wait = self.start()
+        for _ in range(max_waits):
+            if isinstance(wait, Ended):
+                return self.transcript
+            wait = self.answer(wait, caller)
+        self._fail(f"call still going after {max_waits} gathers and dials", self.url)
+        return self.transcript
+
+    def answer(self, wait: GatherWait | DialWait, caller: Caller) -> Wait:
+        if isinstance(wait, GatherWait):
+            return self.answer_gather(wait, caller.press(wait, self.transcript))
+        return self.answer_dial(wait, caller.dial(wait, self.transcript))
+
+    def start(self) -> Wait:
+        # The first request of a call says "ringing"; Twilio answers the call with our TwiML.
+        document = self._request(self.url, self.method, self.party.base_params("ringing"))
+        return self._execute(document, 0)
+
+    def wait_at(self, position: Position) -> Wait:
+        """Rebuild the wait at `position`, e.g. from a position the browser carried back."""
+        root = ET.fromstring(position.twiml)
+        document = _Document(position.url, position.twiml, root)
+        return self._execute(document, position.index)
+
+    # -- <Gather> -------------------------------------------------------------------------------
+
+    def answer_gather(self, wait: GatherWait, reply: Press | str | None | HangUp) -> Wait:
+        press = (Press(reply) if reply else None) if isinstance(reply, str) else reply
+        if isinstance(press, HangUp):
+            self._hear_prompts(wait.prompts, None)
+            return self._hangup("caller hung up")
+        if isinstance(press, Press) and set(press.keys) - DTMF_KEYS:
+            raise ValueError(f"not keys on a phone keypad: {press.keys!r}")
+        if isinstance(press, Press) and not wait.dtmf:
+            press = None  # a speech-only Gather does not listen to keys
+        # Any key stops the nested Say/Play at once ("barge-in"); the gather's timeout only
+        # starts once the prompts end (https://www.twilio.com/docs/voice/twiml/gather#timeout).
+        self._hear_prompts(wait.prompts, press.barge_in_at if press else None)
+        if press is None or not press.keys:
+            return self._gather_timed_out(wait)
+        digits, finished_on_key = _collect(press.keys, wait.num_digits, wait.finish_on_key)
+        complete = bool(finished_on_key) or (
+            wait.num_digits is not None and len(digits) >= wait.num_digits
+        )
+        if not complete:
+            # Twilio waits `timeout` seconds after the last key before submitting what it has.
+            self.transcript.clock += wait.timeout
+        outcome = "finish-key" if finished_on_key else "digits"
+        self._emit(ev.Gather, press.keys, digits, finished_on_key, outcome, wait.action)
+        params = self._params() | {
+            "Digits": digits,
+            "FinishedOnKey": finished_on_key,
+            "msg": "Gather End",
+        }
+        return self._execute(self._request(wait.action, wait.method, params), 0)
+
+    def _gather_timed_out(self, wait: GatherWait) -> Wait:
+        self.transcript.clock += wait.timeout
+        self._emit(ev.Gather, "", "", "", "timeout", wait.action)
+        if wait.action_on_empty_result:
+            # actionOnEmptyResult="true" posts to the action even with no input
+            # (https://www.twilio.com/docs/voice/twiml/gather#actiononemptyresult).
+            params = self._params() | {"Digits": "", "FinishedOnKey": "", "msg": "Gather End"}
+            return self._execute(self._request(wait.action, wait.method, params), 0)
+        # Without input Twilio goes on with the verb after the <Gather>
+        # (https://www.twilio.com/docs/voice/twiml/gather#action).
+        position = wait.position
+        return self._execute(self._document_at(position), position.index + 1)
+
+    # -- <Dial> ---------------------------------------------------------------------------------
+
+    def answer_dial(self, wait: DialWait, reply: DialResult | str | HangUp) -> Wait:
+        if isinstance(reply, HangUp):
+            return self._hangup("caller hung up")
+        result = DialResult(reply) if isinstance(reply, str) else reply
+        if result.status not in DIAL_OUTCOMES:
+            raise ValueError(f"dial outcome must be one of {DIAL_OUTCOMES}, not {result.status!r}")
+        talk = result.seconds if result.status == "completed" else 0
+        self._emit(ev.Dial, wait.numbers, result.status, talk, wait.caller_id, wait.action or "")
+        self.transcript.clock += DIAL_RING_SECONDS.get(result.status, wait.timeout) + talk
+        if wait.action is None:
+            # Without an action Twilio continues with the next verb once the dial ends
+            # (https://www.twilio.com/docs/voice/twiml/dial#action).
+            position = wait.position
+            return self._execute(self._document_at(position), position.index + 1)
+        params = self._params() | {
+            "DialCallStatus": result.status,
+            "DialCallSid": new_sid("CA"),
+            "DialCallDuration": str(talk),
+            "DialBridged": "true" if result.status == "completed" else "false",
+        }
+        return self._execute(self._request(wait.action, wait.method, params), 0)
+
+    # -- executing a document -------------------------------------------------------------------
+
+    def _execute(self, document: _Document | None, index: int) -> Wait:
+        while document is not None:
+            verbs = list(document.root)
+            if index >= len(verbs):
+                # Twilio hangs up when it runs out of verbs.
+                return self._hangup("end of document")
+            verb = verbs[index]
+            position = Position(document.url, document.text, index)
+            if verb.tag in ("Say", "Play", "Pause"):
+                self._hear_prompts(self._prompts(document.url, [verb]), None)
+                index += 1
+            elif verb.tag == "Gather":
+                return self._gather_wait(position, verb)
+            elif verb.tag == "Dial":
+                return self._dial_wait(position, verb)
+            elif verb.tag == "Redirect":
+                url = urljoin(document.url, (verb.text or "").strip())
+                method = self._method(verb, document.url)
+                self._emit(ev.Redirect, url, method)
+                document, index = self._request(url, method, self._params()), 0
+            elif verb.tag == "Hangup":
+                return self._hangup("<Hangup>")
+            elif verb.tag == "Reject":
+                return self._hangup(f"<Reject reason={verb.get('reason', 'rejected')!r}>")
+            else:
+                return self._fail(f"<{verb.tag}> is not emulated", document.url)
+        return Ended("application error")
+
+    def _gather_wait(self, position: Position, verb: ET.Element) -> GatherWait:
+        url = position.url
+        finish_on_key = verb.get("finishOnKey", "#")
+        if finish_on_key not in DTMF_KEYS and finish_on_key != "":
+            # Twilio warns (13310) and keeps its default.
+            self._error(f"<Gather finishOnKey={finish_on_key!r}> is not a single key", url)
+            finish_on_key = "#"
+        num_digits = self._int(verb, "numDigits", None, url, minimum=1)
+        empty_result = verb.get("actionOnEmptyResult", "false")
+        if empty_result not in ("true", "false"):
+            self._error(f"<Gather actionOnEmptyResult={empty_result!r}> is not true/false", url)
+        return GatherWait(
+            position=position,
+            prompts=tuple(self._prompts(url, list(verb))),
+            # No action means "post to the URL of the current document"
+            # (https://www.twilio.com/docs/voice/twiml/gather#action).
+            action=urljoin(url, verb.get("action", "")),
+            method=self._method(verb, url),
+            timeout=self._int(verb, "timeout", 5, url, minimum=0),
+            num_digits=num_digits,
+            finish_on_key=finish_on_key,
+            action_on_empty_result=empty_result == "true",
+            dtmf="dtmf" in verb.get("input", "dtmf").split(),
+        )
+
+    def _dial_wait(self, position: Position, verb: ET.Element) -> Wait:
+        url = position.url
+        numbers = [(verb.text or "").strip()] if (verb.text or "").strip() else []
+        for noun in verb:
+            if noun.tag != "Number":
+                return self._fail(f"<Dial><{noun.tag}> is not emulated", url)
+            numbers.append((noun.text or "").strip())
+        if not numbers or not all(numbers):
+            return self._fail("<Dial> has no number to call", url)
+        action = verb.get("action")
+        return DialWait(
+            position=position,
+            numbers=tuple(numbers),
+            action=urljoin(url, action) if action is not None else None,
+            method=self._method(verb, url),
+            timeout=self._int(verb, "timeout", 30, url, minimum=1),
+            caller_id=verb.get("callerId", ""),
+        )
+
+    def _prompts(self, base_url: str, verbs: list[ET.Element]) -> list[ev.Prompt]:
+        prompts: list[ev.Prompt] = []
+        for verb in verbs:
+            loop = self._int(verb, "loop", 1, base_url, minimum=0) or LOOP_FOREVER
+            if verb.tag == "Say":
+                text = " ".join("".join(verb.itertext()).split())
+                seconds = ev.say_seconds(text) * loop
+                prompts.append(
+                    ev.Say(
+                        0.0,
+                        seconds,
+                        seconds,
+                        text=text,
+                        voice=verb.get("voice", ""),
+                        language=verb.get("language", ""),
+                        loop=loop,
+                    )
+                )
+            elif verb.tag == "Play":
+                prompts.append(self._play(base_url, verb, loop))
+            elif verb.tag == "Pause":
+                length = float(self._int(verb, "length", 1, base_url, minimum=0))
+                prompts.append(ev.Pause(0.0, length, length))
+        return prompts
+
+    def _play(self, base_url: str, verb: ET.Element, loop: int) -> ev.Play:
+        if verb.get("digits"):
+            # <Play digits="..."> sends DTMF tones, about half a second each.
+            seconds = 0.5 * len(verb.get("digits", ""))
+            return ev.Play(0.0, seconds, seconds, url="", loop=1)
+        url = urljoin(base_url, (verb.text or "").strip())
+        seconds = 0.0
+        if not (verb.text or "").strip():
+            self._error("<Play> has no URL", base_url)
+        elif self.media is not None:
+            media = self.media.fetch(url)
+            if media.problem:
+                self._error(f"{media.problem}: {url}", url)
+            seconds = media.seconds * loop
+        return ev.Play(0.0, seconds, seconds, url=url, loop=loop)
+
+    def _hear_prompts(self, prompts: Sequence[ev.Prompt], barge_in_at: float | None) -> None:
+        started = 0.0
+        for prompt in prompts:
+            if barge_in_at is not None and started + prompt.seconds > barge_in_at:
+                heard = round(max(0.0, barge_in_at - started), 3)
+                self._hear(prompt, heard, interrupted=True)
+                return
+            self._hear(prompt, prompt.seconds)
+            started += prompt.seconds
+
+    def _hear(self, prompt: ev.Prompt, heard: float, interrupted: bool = False) -> None:
+        self.transcript.events.append(
+            replace(prompt, at=self.transcript.clock, heard=heard, interrupted=interrupted)
+        )
+        self.transcript.clock = round(self.transcript.clock + heard, 3)
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _request(self, url: str, method: str, params: dict[str, str]) -> _Document | None:
+        if self.requests_made >= self.max_requests:
+            self._fail(f"more than {self.max_requests} webhook requests in one call", url)
+            return None
+        self.requests_made += 1
+        if method == "GET":
+            # A GET webhook carries the parameters in its query string, and the signature covers
+            # that URL alone (https://www.twilio.com/docs/usage/security#validating-requests).
+            url = url + ("&" if "?" in url else "?") + urlencode(params)
+            headers = signed_headers(self.auth_token, url, {})
+            reply = self.transport.send("GET", url, None, headers)
+        else:
+            headers = signed_headers(self.auth_token, url, params)
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+            reply = self.transport.send("POST", url, params, headers)
+        self._emit(ev.Request, method, url, reply.status, round(reply.latency, 4), params)
+        problems = check_reply(reply.status, reply.content_type, reply.body)
+        root = None
+        if reply.status == 200:
+            root, xml_problems = parse_twiml(reply.body)
+            problems += xml_problems
+        if problems or root is None:
+            for problem in problems:
+                self._error(problem, url)
+            # Twilio says "an application error has occurred" and ends the call.
+            self._hangup("application error")
+            return None
+        return _Document(url, reply.body.decode("utf-8"), root)
+
+    def _params(self) -> dict[str, str]:
+        return self.party.base_params("in-progress")
+
+    def _document_at(self, position: Position) -> _Document:
+        return _Document(position.url, position.twiml, ET.fromstring(position.twiml))
+
+    # -- small helpers --------------------------------------------------------------------------
+
+    def _method(self, verb: ET.Element, url: str) -> str:
+        method = verb.get("method", "POST").upper()
+        if method not in ("GET", "POST"):
+            self._error(f"<{verb.tag} method={method!r}> is not GET or POST", url)
+            return "POST"
+        return method
+
+    def _int(
+        self, verb: ET.Element, name: str, default: int | None, url: str, minimum: int
+    ) -> int | None:
+        raw = verb.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            self._error(f"<{verb.tag} {name}={raw!r}> is not an integer >= {minimum}", url)
+            return default
+        return value
+
+    def _emit(self, kind: type[ev.Event], *fields: object) -> None:
+        self.transcript.events.append(kind(self.transcript.clock, *fields))
+
+    def _error(self, message: str, url: str) -> None:
+        self._emit(ev.Error, message, url)
+
+    def _hangup(self, reason: str) -> Ended:
+        self._emit(ev.Hangup, reason)
+        return Ended(reason)
+
+    def _fail(self, message: str, url: str) -> Ended:
+        self._error(message, url)
+        return self._hangup("application error")
+
+
+def _collect(keys: str, num_digits: int | None, finish_on_key: str) -> tuple[str, str]:
+    """Digits Twilio submits for `keys`, and the finishing key if one ended the gather.
+
+    The finishOnKey is not part of Digits; keys after the gather completes are lost
+    (https://www.twilio.com/docs/voice/twiml/gather#finishonkey, #numdigits).
+    """
+    digits = ""
+    for key in keys:
+        if finish_on_key and key == finish_on_key:
+            return digits, key
+        digits += key
+        if num_digits is not None and len(digits) >= num_digits:
+            break
+    return digits, ""

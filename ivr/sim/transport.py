@@ -1,0 +1,83 @@
+"""How the emulator reaches the app: real HTTP, or in-process through Flask's test client.
+
+Both answer `send(method, url, form, headers) -> Reply` so the emulator cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import requests
+from flask import Flask
+
+# Twilio waits 15 s in all for a webhook answer, then fails the request (error 11205,
+# https://www.twilio.com/docs/api/errors/11205).
+TWILIO_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    latency: float
+
+
+class Transport(Protocol):
+    def send(
+        self, method: str, url: str, form: Mapping[str, str] | None, headers: Mapping[str, str]
+    ) -> Reply: ...
+
+
+class FlaskTransport:
+    """Requests go straight into a Flask app, no sockets; URLs keep their scheme and host."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def send(
+        self, method: str, url: str, form: Mapping[str, str] | None, headers: Mapping[str, str]
+    ) -> Reply:
+        started = time.perf_counter()
+        # A fresh client each time: the test client keeps cookies, and Twilio sends none.
+        response = self.app.test_client().open(
+            url, method=method, data=dict(form) if form is not None else None, headers=dict(headers)
+        )
+        body = response.get_data()
+        latency = time.perf_counter() - started
+        response.close()
+        return Reply(response.status_code, response.headers.get("Content-Type", ""), body, latency)
+
+
+class HttpTransport:
+    """Requests over real HTTP, one keep-alive connection pool per transport."""
+
+    def __init__(self, session: requests.Session | None = None) -> None:
+        self.session = session or requests.Session()
+
+    def send(
+        self, method: str, url: str, form: Mapping[str, str] | None, headers: Mapping[str, str]
+    ) -> Reply:
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=dict(form) if form is not None else None,
+                headers=dict(headers),
+                timeout=TWILIO_TIMEOUT_SECONDS,
+                # A redirect is reported (status 3xx) rather than followed: the line should
+                # answer its own webhooks, not bounce Twilio elsewhere.
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return Reply(0, "", str(exc).encode(), time.perf_counter() - started)
+        return Reply(
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+            response.content,
+            time.perf_counter() - started,
+        )
