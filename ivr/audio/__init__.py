@@ -1,0 +1,1 @@
+"""Telephony audio for every prompt: engines, the pydub pipeline, the manifest and catalogue."""

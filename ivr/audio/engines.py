@@ -1,0 +1,187 @@
+"""Text-to-speech engines behind one small interface: ``synthesize(text, voice_settings)``.
+
+Each engine returns audio in whatever format it likes (WAV here); the pipeline makes it
+telephony-ready. Voice settings come from the languages file, ``language.tts[engine]``:
+
+* ``espeak``: ``{"voice": "es-419"}`` and optionally ``"rate"`` in words per minute;
+* ``google``: ``{"language_code": "es-US", "name": "es-US-Neural2-A"}`` and optionally
+  ``"speaking_rate"`` (1.0 is Google's normal speed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .ssml import to_ssml
+
+ENGINES = ("espeak", "google")
+DEFAULT_ENGINE = "espeak"
+
+#: espeak-ng's default is 175 words per minute; callers on a noisy phone line, many with low
+#: literacy, follow 145 much better, and it is still faster than Google's slowed voices.
+ESPEAK_RATE_WPM = 145
+
+#: Slightly under Google's normal rate for the same reason.
+GOOGLE_SPEAKING_RATE = 0.9
+GOOGLE_SAMPLE_RATE_HZ = 8000
+
+
+class EngineError(RuntimeError):
+    """An engine could not speak a text (engine missing, voice unknown, API error)."""
+
+
+class TtsEngine(Protocol):
+    name: str
+
+    def synthesize(self, text: str, voice_settings: Mapping[str, Any]) -> bytes:
+        """Speak ``text`` with ``voice_settings``; return audio bytes in any decodable format."""
+        ...
+
+    def voice_id(self, voice_settings: Mapping[str, Any]) -> str:
+        """What the manifest records as the voice: a change means the audio is rebuilt."""
+        ...
+
+    def billed_characters(self, text: str) -> int:
+        """Characters the provider bills for speaking ``text`` (0 for a free engine)."""
+        ...
+
+
+class EspeakEngine:
+    """espeak-ng in a subprocess: offline, always available, robotic but clear."""
+
+    name = "espeak"
+
+    def __init__(self, binary: str = "espeak-ng", rate_wpm: int = ESPEAK_RATE_WPM) -> None:
+        self.binary = binary
+        self.rate_wpm = rate_wpm
+
+    def voice_id(self, voice_settings: Mapping[str, Any]) -> str:
+        rate = int(voice_settings.get("rate", self.rate_wpm))
+        return f"{voice_settings['voice']}@{rate}wpm"
+
+    def billed_characters(self, text: str) -> int:
+        return 0
+
+    def synthesize(self, text: str, voice_settings: Mapping[str, Any]) -> bytes:
+        if shutil.which(self.binary) is None:
+            raise EngineError(f"{self.binary} is not installed (scripts/setup installs it)")
+        rate = int(voice_settings.get("rate", self.rate_wpm))
+        # SSML on stdin (-m): the same digit groups and pauses as Google, and no text can be
+        # mistaken for a command-line option.
+        result = subprocess.run(
+            [self.binary, "-m", "--stdout", "-v", voice_settings["voice"], "-s", str(rate)],
+            input=to_ssml(text).encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        if result.returncode != 0 or len(result.stdout) <= 44:
+            message = result.stderr.decode("utf-8", "replace").strip() or "no audio produced"
+            raise EngineError(f"espeak-ng voice {voice_settings['voice']!r}: {message}")
+        return result.stdout
+
+
+class GoogleEngine:
+    """Google Cloud Text-to-Speech through the official client.
+
+    The client is created on first use with the library's default credentials, i.e. the
+    service-account file named by ``GOOGLE_APPLICATION_CREDENTIALS``; tests pass their own.
+    """
+
+    name = "google"
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from google.auth.exceptions import DefaultCredentialsError
+            from google.cloud import texttospeech
+
+            try:
+                self._client = texttospeech.TextToSpeechClient()
+            except DefaultCredentialsError as error:
+                raise EngineError(
+                    "Google Text-to-Speech has no credentials: set GOOGLE_APPLICATION_CREDENTIALS "
+                    "to a service-account key file"
+                ) from error
+        return self._client
+
+    def voice_id(self, voice_settings: Mapping[str, Any]) -> str:
+        return str(voice_settings.get("name") or voice_settings["language_code"])
+
+    def billed_characters(self, text: str) -> int:
+        # Google bills every character of the request, SSML tags included.
+        return len(to_ssml(text))
+
+    def request(self, text: str, voice_settings: Mapping[str, Any]) -> Any:
+        """The exact ``SynthesizeSpeechRequest`` sent for ``text``."""
+        from google.cloud import texttospeech
+
+        voice = texttospeech.VoiceSelectionParams(language_code=voice_settings["language_code"])
+        if voice_settings.get("name"):
+            voice.name = voice_settings["name"]
+        return texttospeech.SynthesizeSpeechRequest(
+            input=texttospeech.SynthesisInput(ssml=to_ssml(text)),
+            voice=voice,
+            audio_config=texttospeech.AudioConfig(
+                # LINEAR16 comes with a WAV header; the pipeline levels it before μ-law.
+                audio_encoding=texttospeech.AudioEncoding.LINEAR16,
+                sample_rate_hertz=GOOGLE_SAMPLE_RATE_HZ,
+                speaking_rate=float(voice_settings.get("speaking_rate", GOOGLE_SPEAKING_RATE)),
+                effects_profile_id=["telephony-class-application"],
+            ),
+        )
+
+    def synthesize(self, text: str, voice_settings: Mapping[str, Any]) -> bytes:
+        from google.api_core.exceptions import GoogleAPIError
+
+        try:
+            response = self.client.synthesize_speech(request=self.request(text, voice_settings))
+        except GoogleAPIError as error:
+            raise EngineError(f"Google Text-to-Speech: {error}") from error
+        return bytes(response.audio_content)
+
+
+def make_engine(name: str, client: Any | None = None) -> TtsEngine:
+    """The engine called ``name``; ``client`` is handed to engines that call a service."""
+    if name == "espeak":
+        return EspeakEngine()
+    if name == "google":
+        return GoogleEngine(client)
+    raise EngineError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """Which engine and voice speak a language, and what was asked for if that fell back."""
+
+    engine: str
+    settings: Mapping[str, Any]
+    fallback_from: str | None = None
+
+
+class NoVoice(EngineError):
+    """Neither the requested engine nor the language's fallback has a voice for it."""
+
+
+def choose_voice(language: Any, engine: str) -> VoiceChoice:
+    """The voice for ``language`` on ``engine``, or on ``language.tts_fallback`` if it has none.
+
+    Google has no Haitian Kreyòl voice, so the languages file gives ``ht`` no ``google`` entry
+    and a fallback of ``espeak``: a Google build still produces (draft) Kreyòl audio.
+    """
+    if engine in language.tts:
+        return VoiceChoice(engine, language.tts[engine])
+    fallback = getattr(language, "tts_fallback", None)
+    if fallback and fallback != engine and fallback in language.tts:
+        return VoiceChoice(fallback, language.tts[fallback], fallback_from=engine)
+    raise NoVoice(
+        f"{language.code}: no {engine} voice in the languages file"
+        + (f" and no {fallback} voice to fall back to" if fallback else " and no tts_fallback")
+    )
