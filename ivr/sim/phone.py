@@ -1,0 +1,240 @@
+"""A phone in the terminal: call the line, hear (or read) each prompt, type keys.
+
+    python -m ivr.sim.phone                      # in-process, the app in development mode
+    python -m ivr.sim.phone --url http://127.0.0.1:5000 --token "$TWILIO_AUTH_TOKEN"
+    printf '1\\n\\n2\\n' | python -m ivr.sim.phone --mute
+
+Each line typed is the keys pressed at one menu; an empty line is silence (the menu times
+out). At a transfer the line typed picks how it ends: Enter or c = completed, b = busy,
+n = no answer, f = failed. `q` or end of input hangs up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from . import events as ev
+from .captions import Captions, no_captions, pack_captions
+from .emulator import DTMF_KEYS, HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
+from .media import MediaLibrary
+from .player import Player
+from .signing import CallParty, new_sid
+from .transport import FlaskTransport, HttpTransport, Transport
+
+OUTCOMES = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed"}
+IN_PROCESS_URL = "http://localhost/voice"
+
+
+class TerminalCaller:
+    """A person at the keyboard: prints what the line says, asks what to press."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        stdin: TextIO,
+        stdout: TextIO,
+        player: Player,
+        captions: Captions = no_captions,
+        names: Mapping[str, str] | None = None,
+        espeak_voices: Mapping[str, str] | None = None,
+        lang_key: str | None = None,
+    ) -> None:
+        self.transport = transport
+        self.stdin = stdin
+        self.stdout = stdout
+        self.player = player
+        self.captions = captions
+        self.names = names or {}
+        self.espeak_voices = espeak_voices or {}
+        self.lang_key = lang_key
+        self.shown = 0
+        # The emulator records a gather's prompts after the caller answers; they were already
+        # printed when the gather was reached, so the next ones in the transcript are skipped.
+        self.skip = 0
+
+    # -- the Caller interface -------------------------------------------------------------------
+
+    def press(self, gather: GatherWait, transcript: ev.Transcript) -> Press | str | None | HangUp:
+        self.show(transcript)
+        for prompt in gather.prompts:
+            self._announce(prompt)
+        self.skip = len(gather.prompts)
+        if self.lang_key:
+            keys, self.lang_key = self.lang_key, None
+            self._say(f"  keys> {keys}   (--lang-key)")
+            return keys
+        while True:
+            line = self._ask("  keys (Enter = silence, q = hang up)> ")
+            if line is None or line.lower() == "q":
+                return HANG_UP
+            keys = line.replace(" ", "")
+            if not keys:
+                self._say("  ...silence")
+                return None
+            if set(keys) <= DTMF_KEYS:
+                return keys
+            self._say("  keypad keys only: 0-9 * #")
+
+    def dial(self, dial: DialWait, transcript: ev.Transcript) -> DialResult | str | HangUp:
+        self.show(transcript)
+        for number in dial.numbers:
+            name = self.names.get(number, "a number not in the directory")
+            self._say(f"  TRANSFER: dialling {number} ({name})")
+        while True:
+            line = self._ask(
+                "  how does it end? Enter/c completed, b busy, n no answer, f failed> "
+            )
+            if line is None or line.lower() == "q":
+                return HANG_UP
+            if line.lower() in OUTCOMES:
+                return OUTCOMES[line.lower()]
+            self._say("  one of: c b n f")
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def show(self, transcript: ev.Transcript) -> None:
+        """Print the events not shown yet."""
+        for event in transcript.events[self.shown :]:
+            if self.skip and isinstance(event, ev.Prompt):
+                self.skip -= 1
+                continue
+            self._show(event)
+        self.shown = len(transcript.events)
+
+    def _show(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Prompt):
+            self._announce(event)
+        elif isinstance(event, ev.Gather) and event.outcome == "timeout":
+            self._say("  (no key pressed: the menu timed out)")
+        elif isinstance(event, ev.Dial):
+            self._say(f"  TRANSFER {event.outcome.upper()}")
+        elif isinstance(event, ev.Request) and event.status != 200:
+            self._say(f"  ! {event.method} {event.url} answered HTTP {event.status}")
+        elif isinstance(event, ev.Error):
+            self._say(f"  ERROR: {event.message}")
+        elif isinstance(event, ev.Hangup):
+            self._say(f"Call ended ({event.reason}) after {event.at:.0f} s of call time.")
+
+    def _announce(self, prompt: ev.Prompt) -> None:
+        """Caption a prompt, then play it when a player exists."""
+        if isinstance(prompt, ev.Say):
+            self._say(f"  [{prompt.language or 'say'}] {prompt.text}")
+            self._speak(prompt)
+        elif isinstance(prompt, ev.Play):
+            caption = self.captions(prompt.url) if prompt.url else "(keypad tones)"
+            self._say(f"  [audio {prompt.seconds:.1f}s] {caption or prompt.url}")
+            if prompt.url and self.player.available:
+                reply = self.transport.send("GET", prompt.url, None, {})
+                if reply.status == 200:
+                    self.player.play(reply.body)
+        elif isinstance(prompt, ev.Pause):
+            self._say(f"  (pause {prompt.seconds:g} s)")
+
+    def _speak(self, say: ev.Say) -> None:
+        # <Say> has no audio file: read it with espeak-ng when the machine can play sound.
+        voice = self.espeak_voices.get(say.language)
+        espeak = shutil.which("espeak-ng")
+        if not (self.player.available and voice and espeak):
+            return
+        spoken = subprocess.run(
+            [espeak, "-v", voice, "--stdout", say.text], capture_output=True, check=False
+        )
+        if spoken.returncode == 0:
+            self.player.play(spoken.stdout)
+
+    def _say(self, line: str) -> None:
+        print(line, file=self.stdout, flush=True)
+
+    def _ask(self, question: str) -> str | None:
+        self.stdout.write(question)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            self._say("(end of input: hanging up)")
+            return None
+        if not self.stdin.isatty():
+            self._say(line.rstrip("\n"))  # echo scripted input so the log reads like a call
+        return line.strip()
+
+
+def _voice_url(url: str) -> str:
+    parts = urlsplit(url)
+    return url.rstrip("/") + "/voice" if parts.path in ("", "/") else url
+
+
+def _connect(args: argparse.Namespace):
+    """Transport, voice URL, token and content pack (None when it cannot be loaded)."""
+    from .. import create_app
+    from ..config import load_settings
+    from ..content import ContentError, load_pack
+
+    if args.url:
+        token = args.token if args.token is not None else os.environ.get("TWILIO_AUTH_TOKEN", "")
+        try:
+            pack = load_pack(load_settings().content_dir)
+        except (ContentError, OSError):
+            pack = None
+        return HttpTransport(), _voice_url(args.url), token, pack
+    app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
+    token = app.config["SETTINGS"].twilio_auth_token.reveal()
+    return FlaskTransport(app), IN_PROCESS_URL, token, app.extensions["content"].current()
+
+
+def main(
+    argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ivr.sim.phone", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--url", help="call a running server (default: the app in-process)")
+    parser.add_argument(
+        "--token", help="Twilio auth token to sign with (default: $TWILIO_AUTH_TOKEN)"
+    )
+    parser.add_argument("--mute", action="store_true", help="captions only, play no sound")
+    parser.add_argument("--lang-key", help="press this key at the first menu (the language menu)")
+    parser.add_argument("--from", dest="caller", default="+15017122661", help="caller's number")
+    args = parser.parse_args(argv)
+
+    transport, url, token, pack = _connect(args)
+    names, voices = {}, {}
+    if pack is not None:
+        names = {
+            n.e164: f"{pack.organizations[n.org].name}, {n.label}" for n in pack.numbers.values()
+        }
+        voices = {
+            lang.say_language: lang.tts.get("espeak", {}).get("voice", "")
+            for lang in pack.languages
+        }
+    caller = TerminalCaller(
+        transport,
+        stdin=stdin,
+        stdout=stdout,
+        player=Player(mute=args.mute),
+        captions=pack_captions(pack) if pack is not None else no_captions,
+        names=names,
+        espeak_voices=voices,
+        lang_key=args.lang_key,
+    )
+    call = Call(
+        transport,
+        url,
+        auth_token=token,
+        party=CallParty(caller=args.caller, call_sid=new_sid("CA")),
+        media=MediaLibrary(transport),
+    )
+    print(f"Calling {url} ...", file=stdout, flush=True)
+    transcript = call.run(caller)
+    caller.show(transcript)
+    return 1 if transcript.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
