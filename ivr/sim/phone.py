@@ -12,24 +12,22 @@ n = no answer, f = failed. `q` or end of input hangs up.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
 from typing import TextIO
-from urllib.parse import urlsplit
 
 from . import events as ev
 from .captions import Captions, no_captions, pack_captions
+from .connect import connect
 from .emulator import DTMF_KEYS, HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
 from .media import MediaLibrary
 from .player import Player
 from .signing import CallParty, new_sid
-from .transport import FlaskTransport, HttpTransport, Transport
+from .transport import Transport
 
 OUTCOMES = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed"}
-IN_PROCESS_URL = "http://localhost/voice"
 
 
 class TerminalCaller:
@@ -165,29 +163,6 @@ class TerminalCaller:
         return line.strip()
 
 
-def _voice_url(url: str) -> str:
-    parts = urlsplit(url)
-    return url.rstrip("/") + "/voice" if parts.path in ("", "/") else url
-
-
-def _connect(args: argparse.Namespace):
-    """Transport, voice URL, token and content pack (None when it cannot be loaded)."""
-    from .. import create_app
-    from ..config import load_settings
-    from ..content import ContentError, load_pack
-
-    if args.url:
-        token = args.token if args.token is not None else os.environ.get("TWILIO_AUTH_TOKEN", "")
-        try:
-            pack = load_pack(load_settings().content_dir)
-        except (ContentError, OSError):
-            pack = None
-        return HttpTransport(), _voice_url(args.url), token, pack
-    app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
-    token = app.config["SETTINGS"].twilio_auth_token.reveal()
-    return FlaskTransport(app), IN_PROCESS_URL, token, app.extensions["content"].current()
-
-
 def main(
     argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
@@ -203,7 +178,8 @@ def main(
     parser.add_argument("--from", dest="caller", default="+15017122661", help="caller's number")
     args = parser.parse_args(argv)
 
-    transport, url, token, pack = _connect(args)
+    line = connect(args.url, args.token)
+    transport, pack = line.transport, line.pack
     names, voices = {}, {}
     if pack is not None:
         names = {
@@ -225,12 +201,12 @@ def main(
     )
     call = Call(
         transport,
-        url,
-        auth_token=token,
+        line.url,
+        auth_token=line.token,
         party=CallParty(caller=args.caller, call_sid=new_sid("CA")),
         media=MediaLibrary(transport),
     )
-    print(f"Calling {url} ...", file=stdout, flush=True)
+    print(f"Calling {line.url} ...", file=stdout, flush=True)
     transcript = call.run(caller)
     caller.show(transcript)
     return 1 if transcript.errors else 0

@@ -1,0 +1,149 @@
+"""Time to guidance: seconds of audio a first-time caller hears before their situation's guidance.
+
+A first-time caller does not know the menus: at each one they listen until their option is
+announced, then press its key at once (barge-in cuts the rest). The clock runs from answer to
+the first word of the situation's guidance. <Play> lasts as long as its audio; <Say> is
+estimated at `events.SAY_WORDS_PER_SECOND`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..content import ContentPack, NodeKind
+from . import events as ev
+from .emulator import HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
+from .media import MediaLibrary
+from .transport import Transport
+
+Caption = Callable[[ev.Prompt], str]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    situation: str
+    lang: str
+    keys: str
+    seconds: float | None  # None: the guidance was never heard
+    problem: str = ""
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def plan(pack: ContentPack, lang: str, target: str) -> list[tuple[str, str]] | None:
+    """(key, the words announcing it) for each menu on the shortest way to node `target`."""
+    flow = pack.flow
+    language = pack.language(lang)
+    start = [(language.key, pack.text(lang, flow.language_prompt))]
+    queue = deque([(flow.after_language, start)])
+    seen = {flow.after_language}
+    while queue:
+        node_id, steps = queue.popleft()
+        if node_id == target:
+            return steps
+        node = flow.nodes[node_id]
+        nexts = [(node.next, steps)] if node.kind is NodeKind.MESSAGE and node.next else []
+        for option in node.options:
+            nexts.append((option.goto, [*steps, (option.key, pack.text(lang, option.prompt))]))
+        for following, route in nexts:
+            if following not in seen:
+                seen.add(following)
+                queue.append((following, route))
+    return None
+
+
+def first_prompt(pack: ContentPack, node_id: str) -> str:
+    """The prompt id of the first words a caller hears on arriving at a node."""
+    node = pack.flow.nodes[node_id]
+    if node.prompts:
+        return node.prompts[0]
+    return node.options[0].prompt  # a menu without an introduction starts with its options
+
+
+class FirstTimeCaller:
+    """Listens at each menu until the planned option is announced, then presses its key."""
+
+    def __init__(self, steps: list[tuple[str, str]], caption: Caption, patience: int = 2) -> None:
+        self.steps = list(steps)
+        self.caption = caption
+        self.patience = patience  # silences allowed where the option is not announced
+        self.problem = ""
+
+    def press(self, gather: GatherWait, transcript: ev.Transcript) -> Press | None | HangUp:
+        if not self.steps:
+            return HANG_UP  # arrived: the guidance is in this gather's prompts
+        key, announced = self.steps[0]
+        elapsed = 0.0
+        for prompt in gather.prompts:
+            elapsed += prompt.seconds
+            if _norm(self.caption(prompt)) == _norm(announced):
+                self.steps.pop(0)
+                return Press(key, barge_in_at=elapsed)
+        if self.patience == 0:
+            self.problem = f"the option for key {key} is never announced: {announced!r}"
+            return HANG_UP
+        self.patience -= 1
+        return None
+
+    def dial(self, dial: DialWait, transcript: ev.Transcript) -> DialResult | HangUp:
+        return HANG_UP
+
+
+def time_to_guidance(
+    pack: ContentPack,
+    transport: Transport,
+    url: str,
+    *,
+    caption: Caption,
+    auth_token: str = "",
+    media: MediaLibrary | None = None,
+) -> list[Guidance]:
+    """One row per situation and language, in the pack's order."""
+    rows = []
+    for situation, node_id in pack.situations().items():
+        for language in pack.languages:
+            rows.append(
+                _measure(
+                    pack,
+                    language.code,
+                    situation,
+                    node_id,
+                    transport,
+                    url,
+                    caption,
+                    auth_token,
+                    media,
+                )
+            )
+    return rows
+
+
+def _measure(
+    pack: ContentPack,
+    lang: str,
+    situation: str,
+    node_id: str,
+    transport: Transport,
+    url: str,
+    caption: Caption,
+    auth_token: str,
+    media: MediaLibrary | None,
+) -> Guidance:
+    steps = plan(pack, lang, node_id)
+    if steps is None:
+        return Guidance(situation, lang, "", None, "no path from the language menu")
+    keys = " ".join(key for key, _ in steps)
+    first_words = _norm(pack.text(lang, first_prompt(pack, node_id)))
+    caller = FirstTimeCaller(steps, caption)
+    transcript = Call(transport, url, auth_token=auth_token, media=media).run(caller)
+    for prompt in transcript.prompts:
+        if _norm(caption(prompt)) == first_words:
+            return Guidance(situation, lang, keys, round(prompt.at, 1))
+    problem = caller.problem or "the guidance was never heard"
+    if transcript.errors:
+        problem = transcript.errors[0].message
+    return Guidance(situation, lang, keys, None, problem)

@@ -1,0 +1,147 @@
+"""The whole-tree walk: every state, every input, every language, through the emulator.
+
+    python -m ivr.sim.walk                  # in-process, the app in development mode
+    python -m ivr.sim.walk --url http://127.0.0.1:5000 --token "$TWILIO_AUTH_TOKEN"
+
+Fails (exit 1) on any error status, malformed TwiML, dead end, audio that does not decode,
+<Dial> to a number that is not a voice line of the directory, or a situation whose guidance
+a caller cannot reach. Prints the states explored, the time to guidance of every situation in
+every language, and which directory numbers each language can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+from ..content import ContentPack
+from . import events as ev
+from .captions import pack_captions
+from .connect import connect
+from .explore import Exploration, Explorer
+from .guidance import Guidance, time_to_guidance
+from .media import MediaLibrary
+from .transport import Transport
+
+
+@dataclass
+class WalkReport:
+    exploration: Exploration
+    guidance: list[Guidance]
+    pack: ContentPack
+    seconds: float
+
+    @property
+    def problems(self) -> list[str]:
+        found = [str(finding) for finding in self.exploration.findings]
+        found += [
+            f"{g.situation} in {g.lang}: {g.problem}" for g in self.guidance if g.seconds is None
+        ]
+        missing = {lang.code for lang in self.pack.languages} - self.exploration.languages
+        found += [f"language {code} is never reached" for code in sorted(missing)]
+        return found
+
+
+def dial_check(pack: ContentPack):
+    voice_lines = {n.e164: n for n in pack.numbers.values()}
+
+    def check(number: str) -> str | None:
+        entry = voice_lines.get(number)
+        if entry is None:
+            return "not a number of the directory"
+        if not entry.voice:
+            return f"directory number {entry.id} takes no voice calls"
+        return None
+
+    return check
+
+
+def caption_for(pack: ContentPack):
+    captions = pack_captions(pack)
+
+    def caption(prompt: ev.Prompt) -> str:
+        if isinstance(prompt, ev.Play) and prompt.url:
+            return captions(prompt.url) or prompt.url
+        return prompt.caption
+
+    return caption
+
+
+def walk(pack: ContentPack, transport: Transport, url: str, auth_token: str = "") -> WalkReport:
+    started = time.perf_counter()
+    media = MediaLibrary(transport)
+    caption = caption_for(pack)
+    exploration = Explorer(
+        transport,
+        url,
+        auth_token=auth_token,
+        media=media,
+        check_dial=dial_check(pack),
+        caption=caption,
+    ).run()
+    guidance = time_to_guidance(
+        pack, transport, url, caption=caption, auth_token=auth_token, media=media
+    )
+    return WalkReport(exploration, guidance, pack, time.perf_counter() - started)
+
+
+def format_report(report: WalkReport, max_seconds: float) -> str:
+    pack, found = report.pack, report.exploration
+    langs = [lang.code for lang in pack.languages]
+    lines = [
+        f"Whole-tree walk: {found.states} states explored with every key and silence "
+        f"({found.requests} webhook requests, {report.seconds:.1f} s).",
+        "",
+        "Time to guidance: seconds of audio from answer to the first word of the guidance,",
+        "for a first-time caller who presses each key as soon as its option is announced",
+        f"(<Play> measured from its audio; <Say> at {ev.SAY_WORDS_PER_SECOND:g} words a second).",
+        "",
+        f"  {'situation':<24} {'lang':<5} {'keys':<12} {'seconds':>8}",
+    ]
+    for g in report.guidance:
+        seconds = f"{g.seconds:8.1f}" if g.seconds is not None else "       -"
+        flag = "  over target" if g.seconds is not None and g.seconds > max_seconds else ""
+        lines.append(f"  {g.situation:<24} {g.lang:<5} {g.keys:<12} {seconds}{flag}")
+    lines += ["", "Directory numbers: T = reachable by transfer, s = spoken to the caller", ""]
+    lines.append(f"  {'number':<28} {'e164':<15} " + " ".join(f"{c:>3}" for c in langs))
+    for number in pack.numbers.values():
+        marks = []
+        for code in langs:
+            spoken = pack.texts(code).get(f"number.{number.id}", "")
+            heard = found.heard.get(code, set())
+            mark = "T" if number.e164 in found.dialled.get(code, set()) else ""
+            if spoken and any(spoken in caption for caption in heard):
+                mark += "s"
+            marks.append(f"{mark or '-':>3}")
+        lines.append(f"  {number.id:<28} {number.e164:<15} " + " ".join(marks))
+    problems = report.problems
+    lines += ["", f"{len(problems)} problem(s)" + (":" if problems else ".")]
+    lines += [f"  - {problem}" for problem in problems]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ivr.sim.walk", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--url", help="walk a running server (default: the app in-process)")
+    parser.add_argument(
+        "--token", help="Twilio auth token to sign with (default: $TWILIO_AUTH_TOKEN)"
+    )
+    parser.add_argument(
+        "--max-seconds", type=float, default=30.0, help="time-to-guidance target to flag"
+    )
+    args = parser.parse_args(argv)
+    line = connect(args.url, args.token)
+    if line.pack is None:
+        print("the content pack does not load: run the validate command", file=sys.stderr)
+        return 1
+    report = walk(line.pack, line.transport, line.url, line.token)
+    print(format_report(report, args.max_seconds))
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

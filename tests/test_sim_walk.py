@@ -1,0 +1,118 @@
+"""The whole-tree walk finds every kind of fault, and the real line has none."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ivr import create_app
+from ivr.sim import FlaskTransport, Press
+from ivr.sim.captions import pack_captions
+from ivr.sim.explore import Explorer
+from ivr.sim.fake import scripted_app
+from ivr.sim.guidance import FirstTimeCaller
+from ivr.sim.walk import walk
+
+URL = "http://localhost/voice"
+
+
+def menu(action: str, *prompts: str) -> str:
+    says = "".join(f"<Say>{p}</Say>" for p in prompts)
+    return (
+        f'<Response><Gather numDigits="1" action="{action}" actionOnEmptyResult="true">'
+        f"{says}</Gather></Response>"
+    )
+
+
+def explore(routes, **kwargs):
+    app, _ = scripted_app(routes)
+    return Explorer(FlaskTransport(app), URL, **kwargs).run()
+
+
+def test_a_line_that_always_answers_with_a_menu_has_no_findings():
+    routes = {"/voice": menu("/voice/next", "Press 1."), "/voice/next": menu("/voice", "Again.")}
+    found = explore(routes)
+    assert found.findings == []
+    assert found.states == 2
+
+
+def test_a_document_that_runs_out_without_hanging_up_is_a_dead_end():
+    routes = {
+        "/voice": menu("/voice/next", "Press 1."),
+        "/voice/next": "<Response><Say>Bye</Say></Response>",
+    }
+    found = explore(routes)
+    assert "dead end: the document ran out without a <Hangup>" in [
+        f.message for f in found.findings
+    ]
+
+
+def test_an_error_status_is_reported_with_the_keys_that_lead_to_it():
+    routes = {"/voice": menu("/voice/broken", "Press 1.")}
+    found = explore(routes)
+    assert found.findings[0].message.startswith("HTTP status 404")
+    assert found.findings[0].path == ("1",)
+
+
+def test_a_menu_that_every_input_leads_back_to_is_a_dead_end():
+    routes = {"/voice": menu("/voice", "Press anything.")}
+    found = explore(routes)
+    assert any("every key and silence come back" in f.message for f in found.findings)
+
+
+def test_hanging_up_on_a_silent_caller_is_reported():
+    routes = {
+        "/voice": '<Response><Gather numDigits="1" action="/voice/k"/><Hangup/></Response>',
+        "/voice/k": menu("/voice", "Hello."),
+    }
+    found = explore(routes)
+    assert any("silence was answered by hanging up" in f.message for f in found.findings)
+
+
+def test_a_dial_the_directory_does_not_allow_is_reported_and_languages_are_tracked():
+    routes = {
+        "/voice": menu("/voice/pick?lang=es", "Marque 1."),
+        "/voice/pick": '<Response><Dial action="/voice?lang=es">+15550000000</Dial></Response>',
+    }
+    found = explore(routes, check_dial=lambda number: "not in the directory")
+    assert any(f.message == "<Dial> +15550000000: not in the directory" for f in found.findings)
+    assert found.dialled == {"es": {"+15550000000"}}
+
+
+def test_a_first_time_caller_presses_as_soon_as_their_option_is_announced():
+    from ivr.sim import GatherWait, Position
+    from ivr.sim import events as ev
+
+    prompts = tuple(
+        ev.Say(0, s, s, text=t)
+        for t, s in [("Intro.", 2.0), ("For B, press 2.", 3.0), ("For C, press 3.", 3.0)]
+    )
+    gather = GatherWait(Position(URL, "<Response/>", 0), prompts, URL, "POST", 5, 1, "", True, True)
+    caller = FirstTimeCaller([("2", "For B, press 2.")], caption=lambda p: p.caption)
+    assert caller.press(gather, ev.Transcript()) == Press("2", barge_in_at=5.0)
+
+
+@pytest.fixture(scope="module")
+def line_report():
+    app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
+    pack = app.extensions["content"].current()
+    return walk(pack, FlaskTransport(app), URL)
+
+
+def test_the_whole_line_walks_without_a_single_problem(line_report):
+    assert line_report.problems == []
+
+
+def test_every_situation_is_reached_in_every_language(line_report):
+    pack = line_report.pack
+    reached = {(g.situation, g.lang) for g in line_report.guidance if g.seconds is not None}
+    expected = {(s, lang.code) for s in pack.situations() for lang in pack.languages}
+    assert reached == expected
+
+
+def test_every_play_in_the_line_has_a_caption_from_the_content(line_report):
+    caption = pack_captions(line_report.pack)
+    for lang, heard in line_report.exploration.heard.items():
+        unlabelled = [c for c in heard if c.startswith("http") and caption(c) is None]
+        assert unlabelled == [], lang
