@@ -1,14 +1,15 @@
 """What a <Play> says, for captions: the words behind an audio URL of the line.
 
-Audio files are named `audio/<lang>/<prompt id>.<12 hex of sha256>.wav` (docs/architecture.md)
-and only audio whose manifest text equals the current text is ever played, so the current
-text of that prompt in that language is exactly what the file speaks.
+Audio files are named `audio/<lang>/<prompt id>.<12 hex of sha256>.wav` (docs/architecture.md).
+The audio manifest records the words each file speaks; without it (a remote server), the
+content pack's current text serves, since the line only plays audio whose text is current.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..content import ContentPack
@@ -24,12 +25,18 @@ def prompt_of(url: str) -> tuple[str, str] | None:
     return (match["lang"], match["prompt"]) if match else None
 
 
-def pack_captions(pack: ContentPack) -> Captions:
+def pack_captions(pack: ContentPack, catalogue: Any = None) -> Captions:
+    """Captions from the audio catalogue's manifest when given, else from the pack's texts."""
+
     def caption(url: str) -> str | None:
         named = prompt_of(url)
-        if named is None or pack.language(named[0]) is None:
+        if named is None:
             return None
-        return pack.texts(named[0]).get(named[1])
+        lang, prompt_id = named
+        entry = catalogue.entry(lang, prompt_id) if catalogue is not None else None
+        if entry is not None and urlsplit(url).path.endswith("/" + entry.file):
+            return entry.text
+        return pack.texts(lang).get(prompt_id) if pack.language(lang) else None
 
     return caption
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from .. import create_app
@@ -21,6 +22,7 @@ class Line:
     url: str  # the voice webhook
     token: str  # the auth token requests are signed with
     pack: ContentPack | None  # for captions and the directory; None if it does not load
+    catalogue: Any = None  # the app's audio catalogue, when in-process (captions from it)
 
 
 def voice_url(url: str) -> str:
@@ -41,4 +43,5 @@ def connect(url: str | None = None, token: str | None = None) -> Line:
     # The app logs a line per webhook; in a terminal tool those would drown the call itself.
     logging.getLogger("ivr").setLevel(logging.WARNING)
     token = app.config["SETTINGS"].twilio_auth_token.reveal()
-    return Line(FlaskTransport(app), IN_PROCESS_URL, token, app.extensions["content"].current())
+    pack = app.extensions["content"].current()
+    return Line(FlaskTransport(app), IN_PROCESS_URL, token, pack, app.extensions.get("audio"))

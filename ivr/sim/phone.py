@@ -194,7 +194,7 @@ def main(
         stdin=stdin,
         stdout=stdout,
         player=Player(mute=args.mute),
-        captions=pack_captions(pack) if pack is not None else no_captions,
+        captions=pack_captions(pack, line.catalogue) if pack is not None else no_captions,
         names=names,
         espeak_voices=voices,
         lang_key=args.lang_key,

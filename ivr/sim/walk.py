@@ -15,6 +15,7 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ..content import ContentPack
 from . import events as ev
@@ -58,8 +59,8 @@ def dial_check(pack: ContentPack):
     return check
 
 
-def caption_for(pack: ContentPack):
-    captions = pack_captions(pack)
+def caption_for(pack: ContentPack, catalogue: Any = None):
+    captions = pack_captions(pack, catalogue)
 
     def caption(prompt: ev.Prompt) -> str:
         if isinstance(prompt, ev.Play) and prompt.url:
@@ -69,10 +70,16 @@ def caption_for(pack: ContentPack):
     return caption
 
 
-def walk(pack: ContentPack, transport: Transport, url: str, auth_token: str = "") -> WalkReport:
+def walk(
+    pack: ContentPack,
+    transport: Transport,
+    url: str,
+    auth_token: str = "",
+    catalogue: Any = None,
+) -> WalkReport:
     started = time.perf_counter()
     media = MediaLibrary(transport)
-    caption = caption_for(pack)
+    caption = caption_for(pack, catalogue)
     exploration = Explorer(
         transport,
         url,
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if line.pack is None:
         print("the content pack does not load: run the validate command", file=sys.stderr)
         return 1
-    report = walk(line.pack, line.transport, line.url, line.token)
+    report = walk(line.pack, line.transport, line.url, line.token, line.catalogue)
     print(format_report(report, args.max_seconds))
     return 1 if report.problems else 0
 

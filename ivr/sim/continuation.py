@@ -1,0 +1,61 @@
+"""A paused emulated call as a signed token, so the browser can carry it between requests.
+
+Nothing about a browser call is kept on the server: any gunicorn worker can resume it from the
+token. The signature stops a page from making the server execute TwiML the line never sent.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from . import events as ev
+from .emulator import Call, DialWait, GatherWait, Position
+from .media import MediaLibrary
+from .signing import CallParty
+from .transport import Transport
+
+SALT = "ivr.sim.continuation"
+
+
+class BadToken(Exception):
+    pass
+
+
+def dump(secret: str, call: Call, wait: GatherWait | DialWait) -> str:
+    party = call.party
+    return URLSafeSerializer(secret, salt=SALT).dumps(
+        {
+            "url": wait.position.url,
+            "twiml": wait.position.twiml,
+            "index": wait.position.index,
+            "party": [party.caller, party.line, party.call_sid, party.account_sid],
+            "clock": call.transcript.clock,
+            "requests": call.requests_made,
+            "entry": call.url,
+        }
+    )
+
+
+def load(
+    secret: str, token: str, transport: Transport, *, auth_token: str, media: MediaLibrary
+) -> tuple[Call, GatherWait | DialWait]:
+    """The call and the wait the token describes; BadToken if it was not made here."""
+    try:
+        data = URLSafeSerializer(secret, salt=SALT).loads(token)
+        caller, line, call_sid, account_sid = data["party"]
+        position = Position(data["url"], data["twiml"], int(data["index"]))
+        call = Call(
+            transport,
+            data["entry"],
+            auth_token=auth_token,
+            party=CallParty(caller, line, call_sid, account_sid),
+            media=media,
+            transcript=ev.Transcript(clock=float(data["clock"])),
+            requests_made=int(data["requests"]),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadToken(str(exc)) from exc
+    wait = call.wait_at(position)
+    if not isinstance(wait, GatherWait | DialWait):
+        raise BadToken("the token does not point at a <Gather> or <Dial>")
+    return call, wait

@@ -1,0 +1,246 @@
+// The browser phone. It holds no call logic: the server runs the emulator against the real
+// webhooks and answers with what the caller hears next and a signed token to continue.
+// This page only plays prompts in order, lets a key cut them short (barge-in) and times out
+// like Twilio: `timeout` seconds after the prompts end, or after the last key pressed.
+"use strict";
+(() => {
+  const params = new URLSearchParams(location.search);
+  // ?speed=N compresses call time (prompts and timeouts) for demos and tests; real audio and
+  // speech play only at speed 1.
+  const speed = Math.max(Number(params.get("speed")) || 1, 0.1);
+  const base = location.pathname.replace(/\/$/, "");
+  const $ = (id) => document.getElementById(id);
+
+  let token = null;
+  let gather = null; // the <Gather> waiting for keys
+  let current = null; // the prompt playing now
+  let callId = 0; // bumped by each new call or hang-up, so late answers of an old call are dropped
+
+  function status(text) {
+    $("status").textContent = text;
+  }
+
+  function line(text, kind, language) {
+    const li = document.createElement("li");
+    li.dataset.kind = kind;
+    if (language) {
+      const tag = document.createElement("span");
+      tag.className = "lang";
+      tag.textContent = language;
+      li.appendChild(tag);
+    }
+    li.appendChild(document.createTextNode(text));
+    if (kind === "event" || kind === "error") li.classList.add(kind);
+    $("captions").appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+    return li;
+  }
+
+  async function api(path, body) {
+    const response = await fetch(`${base}/api/${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}),
+    });
+    if (!response.ok) throw new Error(`the simulator answered HTTP ${response.status}`);
+    return response.json();
+  }
+
+  // Plays one prompt; resolves when it ends or is stopped. Falls back to waiting its length
+  // when the browser cannot play it (no audio device, no speech voices, headless).
+  function play(prompt) {
+    const text = prompt.type === "pause" ? `(pause ${prompt.seconds} s)` : prompt.text;
+    const li = line(text, prompt.type, prompt.language);
+    li.classList.add("playing");
+    const started = performance.now();
+    const lengthMs = (prompt.seconds * 1000) / speed;
+    let finish;
+    const done = new Promise((resolve) => {
+      let over = false;
+      let timer = null;
+      let audio = null;
+      finish = () => {
+        if (over) return;
+        over = true;
+        clearTimeout(timer);
+        if (audio) audio.pause();
+        if (prompt.type === "say" && speed === 1 && window.speechSynthesis) speechSynthesis.cancel();
+        li.classList.remove("playing");
+        resolve();
+      };
+      const wait = () => {
+        clearTimeout(timer);
+        timer = setTimeout(finish, Math.max(0, lengthMs - (performance.now() - started)));
+      };
+      if (speed === 1 && prompt.type === "play" && prompt.url) {
+        audio = new Audio(prompt.url);
+        audio.onended = finish;
+        audio.onerror = wait;
+        audio.play().catch(wait);
+      } else if (speed === 1 && prompt.type === "say" && window.speechSynthesis) {
+        const utterance = new SpeechSynthesisUtterance(prompt.text);
+        utterance.lang = prompt.language || "";
+        utterance.onend = finish;
+        utterance.onerror = wait;
+        speechSynthesis.speak(utterance);
+        // Some browsers never say "ended" without a voice: do not let the call hang on it.
+        timer = setTimeout(finish, lengthMs * 2 + 2000);
+      } else {
+        wait();
+      }
+    });
+    return {
+      done,
+      elapsed: () => ((performance.now() - started) / 1000) * speed,
+      stop: () => {
+        li.classList.add("interrupted");
+        finish();
+      },
+    };
+  }
+
+  async function handle(answer, call) {
+    for (const event of answer.events) {
+      if (call !== callId) return;
+      if (event.type === "say" || event.type === "play" || event.type === "pause") {
+        // Outside a <Gather> Twilio does not listen for keys: these play to the end.
+        current = play(event);
+        await current.done;
+        current = null;
+      } else if (event.type === "gather") {
+        line(event.outcome === "timeout" ? "(no key: the menu timed out)" : `You pressed ${event.keys}`, "event");
+      } else if (event.type === "dial") {
+        line(`Transfer to ${event.numbers.join(", ")}: ${event.outcome}`, "event");
+      } else if (event.type === "hangup") {
+        line(`Call ended (${event.reason})`, "event");
+      } else if (event.type === "error") {
+        line(`Error: ${event.message}`, "error");
+      }
+    }
+    if (call !== callId) return;
+    token = answer.token || null;
+    const wait = answer.wait;
+    if (wait.type === "gather") listen(wait, call);
+    else if (wait.type === "dial") transfer(wait);
+    else ended(wait.reason);
+  }
+
+  async function listen(wait, call) {
+    const g = { wait, keys: "", bargeInAt: null, timer: null, heard: 0, playing: null, promptsOver: false, sent: false };
+    gather = g;
+    status("Listening: press a key at any time.");
+    for (const prompt of wait.prompts) {
+      if (call !== callId || g.keys) return;
+      g.playing = play(prompt);
+      current = g.playing;
+      await g.playing.done;
+      if (g.keys) return; // a key cut the prompts short
+      g.heard += prompt.seconds;
+    }
+    current = null;
+    g.playing = null;
+    g.promptsOver = true;
+    if (call !== callId || g.sent) return;
+    status(`Waiting ${wait.timeout} s for a key.`);
+    g.timer = setTimeout(() => submit(g), (wait.timeout * 1000) / speed);
+  }
+
+  function press(key) {
+    const button = document.querySelector(`.key[data-key="${CSS.escape(key)}"]`);
+    if (button) {
+      button.classList.add("pressed");
+      setTimeout(() => button.classList.remove("pressed"), 150);
+    }
+    const g = gather;
+    if (!g || g.sent) return; // keys outside a <Gather> do nothing, as on Twilio
+    if (!g.keys && !g.promptsOver) {
+      g.bargeInAt = g.heard + (g.playing ? g.playing.elapsed() : 0);
+      if (g.playing) g.playing.stop();
+    }
+    clearTimeout(g.timer);
+    g.keys += key;
+    const { numDigits, finishOnKey, timeout } = g.wait;
+    if ((finishOnKey && key === finishOnKey) || (numDigits && g.keys.length >= numDigits)) {
+      submit(g);
+    } else {
+      // Twilio submits what it has once `timeout` seconds pass after the last key.
+      g.timer = setTimeout(() => submit(g), (timeout * 1000) / speed);
+    }
+  }
+
+  async function submit(g) {
+    if (g.sent) return;
+    g.sent = true;
+    clearTimeout(g.timer);
+    if (gather === g) gather = null;
+    const call = callId;
+    status("...");
+    try {
+      const answer = await api("answer", { token, keys: g.keys || null, barge_in_at: g.bargeInAt });
+      if (call === callId) await handle(answer, call);
+    } catch (error) {
+      line(String(error), "error");
+      ended("error");
+    }
+  }
+
+  function transfer(wait) {
+    const box = $("transfer");
+    $("transfer-number").textContent = wait.numbers.map((n) => n.e164).join(", ");
+    $("transfer-name").textContent = wait.numbers.map((n) => n.name).join(", ");
+    box.hidden = false;
+    status("Transferring: choose how the transfer ends.");
+    line(`Dialling ${wait.numbers.map((n) => n.e164).join(", ")}`, "event");
+  }
+
+  async function transferEnds(outcome) {
+    $("transfer").hidden = true;
+    const call = callId;
+    const answer = await api("answer", { token, outcome });
+    if (call === callId) await handle(answer, call);
+  }
+
+  function ended(reason) {
+    gather = null;
+    token = null;
+    $("transfer").hidden = true;
+    $("call").disabled = false;
+    $("hangup").disabled = true;
+    status(`Call ended (${reason}). Press Call to ring again.`);
+  }
+
+  async function call() {
+    callId += 1;
+    const mine = callId;
+    $("captions").replaceChildren();
+    $("call").disabled = true;
+    $("hangup").disabled = false;
+    status("Ringing...");
+    try {
+      await handle(await api("call"), mine);
+    } catch (error) {
+      line(String(error), "error");
+      ended("error");
+    }
+  }
+
+  function hangUp() {
+    callId += 1;
+    if (current) current.stop();
+    if (gather) clearTimeout(gather.timer);
+    line("You hung up.", "event");
+    ended("you hung up");
+  }
+
+  $("call").addEventListener("click", call);
+  $("hangup").addEventListener("click", hangUp);
+  for (const button of document.querySelectorAll(".key")) {
+    button.addEventListener("click", () => press(button.dataset.key));
+  }
+  for (const button of document.querySelectorAll("[data-outcome]")) {
+    button.addEventListener("click", () => transferEnds(button.dataset.outcome));
+  }
+  document.addEventListener("keydown", (event) => {
+    if ("0123456789*#".includes(event.key) && event.key.length === 1) press(event.key);
+  });
+})();

@@ -1,0 +1,199 @@
+"""The browser phone at /simulator: a keypad in the page, the real webhooks behind it.
+
+The page never runs call logic. It asks this blueprint to start a call or to answer the
+current <Gather>/<Dial>; the server runs the Python emulator against the app's own /voice
+webhooks (in-process, signed like Twilio) and returns what the caller hears next plus a
+signed continuation token. The page plays the prompts, handles barge-in and timeouts, and
+sends the keys back with the token.
+
+Open to everyone in development mode; otherwise only to a logged-in staff user, which the
+staff console marks by setting `g.staff_user` in a `before_request` hook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
+
+from . import continuation
+from . import events as ev
+from .captions import pack_captions
+from .emulator import Call, DialWait, Ended, GatherWait, Press, Wait
+from .media import MediaLibrary
+from .transport import FlaskTransport
+
+bp = Blueprint(
+    "simulator",
+    __name__,
+    url_prefix="/simulator",
+    template_folder="templates",
+    static_folder="static",
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the browser phone on `app` (once)."""
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)
+
+
+@bp.before_request
+def only_for_development_or_staff() -> None:
+    settings = current_app.config["SETTINGS"]
+    if not (settings.development or g.get("staff_user")):
+        abort(404)  # do not even tell the public the simulator exists
+
+
+@bp.get("")
+def phone() -> str:
+    return render_template("simulator/phone.html")
+
+
+@bp.post("/api/call")
+def start_call() -> Any:
+    call = _new_call()
+    wait = call.start()
+    return _reply(call, wait, call.transcript.events)
+
+
+@bp.post("/api/answer")
+def answer() -> Any:
+    body = request.get_json(silent=True) or {}
+    try:
+        call, wait = continuation.load(
+            _secret(),
+            str(body.get("token", "")),
+            _transport(),
+            auth_token=_auth_token(),
+            media=_media(),
+        )
+    except continuation.BadToken:
+        abort(400)
+    try:
+        if isinstance(wait, GatherWait):
+            keys = str(body.get("keys") or "")
+            barge_in_at = body.get("barge_in_at")
+            press = Press(keys, float(barge_in_at) if barge_in_at is not None else None)
+            after = call.answer_gather(wait, press if keys else None)
+        else:
+            after = call.answer_dial(wait, str(body.get("outcome", "")))
+    except (TypeError, ValueError):
+        abort(400)
+    events = call.transcript.events
+    # The page has already played this wait's prompts; what is new starts at the Gather/Dial.
+    first = next(
+        (i for i, e in enumerate(events) if isinstance(e, ev.Gather | ev.Dial | ev.Hangup)), 0
+    )
+    return _reply(call, after, events[first:])
+
+
+# -- the JSON the page reads ----------------------------------------------------------------------
+
+
+def _reply(call: Call, wait: Wait, events: list[ev.Event]) -> Any:
+    caption = pack_captions(current_app.extensions["content"].current(), _catalogue())
+    payload: dict[str, Any] = {
+        "events": [e for e in (_event(event, caption) for event in events) if e],
+        "clock": call.transcript.clock,
+    }
+    if isinstance(wait, GatherWait):
+        payload["wait"] = {
+            "type": "gather",
+            "prompts": [_event(p, caption) for p in wait.prompts],
+            "timeout": wait.timeout,
+            "numDigits": wait.num_digits,
+            "finishOnKey": wait.finish_on_key,
+        }
+    elif isinstance(wait, DialWait):
+        payload["wait"] = {
+            "type": "dial",
+            "numbers": [{"e164": n, "name": _directory_name(n)} for n in wait.numbers],
+            "timeout": wait.timeout,
+        }
+    else:
+        assert isinstance(wait, Ended)
+        payload["wait"] = {"type": "ended", "reason": wait.reason}
+    if isinstance(wait, GatherWait | DialWait):
+        payload["token"] = continuation.dump(_secret(), call, wait)
+    return jsonify(payload)
+
+
+def _event(event: ev.Event, caption) -> dict[str, Any] | None:
+    if isinstance(event, ev.Say):
+        return {
+            "type": "say",
+            "text": event.text,
+            "language": event.language,
+            "voice": event.voice,
+            "seconds": event.seconds,
+        }
+    if isinstance(event, ev.Play):
+        return {
+            "type": "play",
+            "url": event.url,
+            "seconds": event.seconds,
+            "text": (caption(event.url) if event.url else None) or event.url,
+        }
+    if isinstance(event, ev.Pause):
+        return {"type": "pause", "seconds": event.seconds}
+    if isinstance(event, ev.Gather):
+        return {"type": "gather", "keys": event.keys, "outcome": event.outcome}
+    if isinstance(event, ev.Dial):
+        return {"type": "dial", "numbers": list(event.numbers), "outcome": event.outcome}
+    if isinstance(event, ev.Hangup):
+        return {"type": "hangup", "reason": event.reason}
+    if isinstance(event, ev.Error):
+        return {"type": "error", "message": event.message}
+    return None
+
+
+def _directory_name(e164: str) -> str:
+    pack = current_app.extensions["content"].current()
+    for number in pack.numbers.values():
+        if number.e164 == e164:
+            return f"{pack.organizations[number.org].name} ({number.label})"
+    return "not in the directory"
+
+
+# -- running the emulator against this very app ---------------------------------------------------
+
+
+def _new_call() -> Call:
+    return Call(_transport(), _voice_url(), auth_token=_auth_token(), media=_media())
+
+
+def _voice_url() -> str:
+    # Sign the URL the webhook will check: the public base URL when one is configured.
+    settings = current_app.config["SETTINGS"]
+    base = settings.public_base_url or request.host_url.rstrip("/")
+    return base + "/voice"
+
+
+def _transport() -> FlaskTransport:
+    return FlaskTransport(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _media() -> MediaLibrary:
+    # One media cache per app: audio URLs are content-hashed, so entries never go stale.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault("simulator.media", MediaLibrary(FlaskTransport(app)))
+
+
+def _catalogue() -> Any:
+    return current_app.extensions.get("audio")
+
+
+def _auth_token() -> str:
+    return current_app.config["SETTINGS"].twilio_auth_token.reveal()
+
+
+def _secret() -> str:
+    """The key continuation tokens are signed with, the same in every worker of a deployment."""
+    key = current_app.secret_key or _auth_token()
+    if not key:
+        # Development without SECRET_KEY: a fixed key per checkout. Tokens only protect the
+        # integrity of a simulated call, which anyone may drive in development anyway.
+        key = hashlib.sha256(str(current_app.config["SETTINGS"].content_dir).encode()).hexdigest()
+    return str(key)

@@ -1,0 +1,120 @@
+"""A whole call on the browser phone, in Debian's Chromium, headless, against a real server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from ivr import create_app
+from ivr.content import NodeKind
+from ivr.sim.guidance import first_prompt, plan
+from ivr.sim.serve import serving
+from ivr.sim.web import init_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Call time runs this many times faster than real time (prompts and timeouts alike).
+SPEED = 8
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def app():
+    app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
+    init_app(app)
+    return app
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    with serving(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)
+        yield page
+        browser.close()
+
+
+def transfer_option(pack, node_id: str):
+    """The first option offering a transfer in the menu that follows a guidance node."""
+    node = pack.flow.nodes[node_id]
+    menu = pack.flow.nodes[node.next] if node.kind is NodeKind.MESSAGE else node
+    return next(o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER)
+
+
+def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, server, page):
+    from playwright.sync_api import expect
+
+    pack = app.extensions["content"].current()
+    lang = pack.language("es") or pack.default_language
+    texts = pack.texts(lang.code)
+    situation = pack.situations()["active MPP case"]
+    steps = plan(pack, lang.code, situation)
+    option = transfer_option(pack, situation)
+    number = pack.numbers[pack.flow.nodes[option.goto].number]
+
+    page.goto(f"{server}/simulator?speed={SPEED}")
+    page.click("#call")
+    captions = page.locator("#captions li")
+
+    def heard(text: str):
+        expect(captions.filter(has_text=text).first).to_be_visible()
+
+    def press(key: str) -> None:
+        page.click(f'.key[data-key="{key}"]')
+
+    # Language menu: press as soon as Spanish offers itself; the key cuts the menu short.
+    heard(steps[0][1])
+    press(steps[0][0])
+    expect(page.locator("#captions li.interrupted")).to_have_count(1)
+
+    heard(texts["safety.notice"])
+    for key, announced in steps[1:]:
+        heard(announced)
+        press(key)
+    heard(texts[first_prompt(pack, situation)])
+
+    heard(texts[option.prompt])
+    press(option.key)
+    expect(page.locator("#transfer")).to_be_visible()
+    expect(page.locator("#transfer-number")).to_have_text(number.e164)
+
+    page.click('[data-outcome="busy"]')
+    heard(texts[pack.flow.prompts["transfer_busy"]])
+    expect(page.locator("#captions li.error")).to_have_count(0)
+
+
+def test_silence_times_out_like_a_real_call_and_the_menu_asks_again(app, server, page):
+    from playwright.sync_api import expect
+
+    pack = app.extensions["content"].current()
+    lang = pack.default_language
+    page.goto(f"{server}/simulator?speed=20")
+    page.click("#call")
+    page.locator("#captions li").first.wait_for()
+    page.click(f'.key[data-key="{lang.key}"]')
+    # Say nothing at the main menu: after its prompts and the timeout the line asks again.
+    timed_out = page.locator("#captions li", has_text="(no key: the menu timed out)")
+    expect(timed_out).to_have_count(1)
+    no_input = pack.text(lang.code, pack.flow.prompts["no_input"])
+    expect(page.locator("#captions li", has_text=no_input).first).to_be_visible()
