@@ -1,0 +1,235 @@
+"""Load benchmark: many whole simulated calls at once against the Procfile's gunicorn.
+
+    .venv/bin/python benchmarks/load.py [--concurrency 200] [--calls 1000] [--seconds 30]
+
+Starts two servers on 127.0.0.1 with the Procfile's gunicorn settings: the hotline, and a
+minimal Flask app answering every request with one constant TwiML document. Phases alternate
+(hotline, constant, hotline, constant...) so machine noise hits both. Each simulated call is
+a whole call through the emulator — language, menus, guidance, transfer, back to the menu —
+signed like Twilio and checked like Twilio. Media is not fetched: Twilio caches <Play> audio,
+so the webhooks are what scale with calls. Every phase stops after `--calls` calls or
+`--seconds` seconds, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ivr.config import load_settings  # noqa: E402
+from ivr.content import NodeKind, load_pack  # noqa: E402
+from ivr.sim import Call, HttpTransport, ScriptedCaller  # noqa: E402
+from ivr.sim import events as ev  # noqa: E402
+from ivr.sim.guidance import plan  # noqa: E402
+
+TOKEN = "load-benchmark-token"
+HOST = "127.0.0.1"  # loopback only, whatever the Procfile binds to
+
+
+@dataclass
+class Phase:
+    name: str
+    round: int
+    calls: int = 0
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    first_error: str = ""
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def procfile_command(app_spec: str, port: int) -> list[str]:
+    """The Procfile's web command, bound to loopback, serving `app_spec`."""
+    line = next(
+        line.split(":", 1)[1]
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("web:")
+    )
+    env = {"PORT": str(port), **os.environ}
+    expanded = (
+        line.replace("${WEB_CONCURRENCY:-2}", env.get("WEB_CONCURRENCY", "2"))
+        .replace("${GUNICORN_THREADS:-4}", env.get("GUNICORN_THREADS", "4"))
+        .replace("$PORT", str(port))
+    )
+    words = shlex.split(expanded)
+    words = [w.replace("0.0.0.0:", f"{HOST}:") for w in words]
+    words[-1] = app_spec  # the app to serve is the command's last word
+    words[words.index("--access-logfile") + 1] = "/dev/null"  # same formatting work, no noise
+    words[0] = str(Path(sys.executable).with_name("gunicorn"))
+    return words
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(app_spec: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN}
+    process = subprocess.Popen(
+        procfile_command(app_spec, port),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return process, f"http://{HOST}:{port}/voice"
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit(
+                    f"gunicorn for {app_spec} exited with {process.returncode}"
+                ) from None
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"gunicorn for {app_spec} did not start within 30 s")
+
+
+def scripts() -> list[list[str]]:
+    """Keys for a whole call in each language: language, menus to the active MPP guidance,
+    then the transfer offered after it."""
+    pack = load_pack(load_settings().content_dir)
+    situation = pack.situations().get("active MPP case") or next(iter(pack.situations().values()))
+    node = pack.flow.nodes[situation]
+    menu = pack.flow.nodes[node.next] if node.kind is NodeKind.MESSAGE else node
+    transfer = next(o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER)
+    return [
+        [key for key, _ in plan(pack, lang.code, situation)] + [transfer.key]
+        for lang in pack.languages
+    ]
+
+
+_sessions = threading.local()
+
+
+def one_call(url: str, keys: list[str]) -> ev.Transcript:
+    if not hasattr(_sessions, "transport"):
+        _sessions.transport = HttpTransport()  # keep-alive per client thread, as Twilio does
+    return Call(_sessions.transport, url, auth_token=TOKEN).run(ScriptedCaller(keys, ["busy"]))
+
+
+def run_phase(phase: Phase, url: str, keys: list[list[str]], args: argparse.Namespace) -> Phase:
+    deadline = time.monotonic() + args.seconds
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        if time.monotonic() > deadline:
+            return
+        transcript = one_call(url, keys[n % len(keys)])
+        requests = transcript.of(ev.Request)
+        with lock:
+            phase.calls += 1
+            phase.requests += len(requests)
+            phase.latencies.extend(r.latency for r in requests)
+            if transcript.errors:
+                phase.errors += 1
+                phase.first_error = phase.first_error or transcript.errors[0].message
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        list(pool.map(worker, range(args.calls)))
+    phase.seconds = time.monotonic() - started
+    return phase
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--concurrency", type=int, default=200, help="calls in flight at once")
+    parser.add_argument("--calls", type=int, default=1000, help="calls per phase at most")
+    parser.add_argument("--seconds", type=float, default=30.0, help="seconds per phase at most")
+    parser.add_argument("--rounds", type=int, default=2, help="hotline/constant alternations")
+    args = parser.parse_args(argv)
+
+    keys = scripts()
+    servers = {
+        "hotline": start_server("ivr:create_app()"),
+        "constant": start_server("ivr.sim.fake:constant_app()"),
+    }
+    phases: list[Phase] = []
+    print(header(), flush=True)
+    try:
+        for _, url in servers.values():
+            one_call(url, keys[0])  # warm up: imports, content pack, first connections
+        for round_ in range(1, args.rounds + 1):
+            for name, (_, url) in servers.items():
+                phase = run_phase(Phase(name, round_), url, keys, args)
+                phases.append(phase)
+                print(row(phase), flush=True)
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+        for process, _ in servers.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(summary(phases, args))
+    return 1 if any(p.errors for p in phases) else 0
+
+
+def header() -> str:
+    return (
+        f"{'app':<9} {'round':>5} {'calls':>6} {'requests':>9} {'req/s':>8} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+
+
+def row(p: Phase) -> str:
+    return (
+        f"{p.name:<9} {p.round:>5} {p.calls:>6} {p.requests:>9} {p.rate:>8.1f} "
+        f"{p.percentile(0.50):>8.1f} {p.percentile(0.99):>8.1f} {p.errors:>7}"
+        + (f"   first error: {p.first_error}" if p.first_error else "")
+    )
+
+
+def summary(phases: list[Phase], args: argparse.Namespace) -> str:
+    def total(name: str) -> tuple[float, int, list[float]]:
+        mine = [p for p in phases if p.name == name]
+        rate = sum(p.requests for p in mine) / sum(p.seconds for p in mine)
+        latencies = [x for p in mine for x in p.latencies]
+        return rate, sum(p.errors for p in mine), latencies
+
+    hot_rate, hot_errors, hot_lat = total("hotline")
+    const_rate, const_errors, _ = total("constant")
+    ratio = hot_rate / const_rate if const_rate else 0.0
+    median = statistics.median(hot_lat) * 1000 if hot_lat else 0.0
+    return (
+        f"\n{args.concurrency} concurrent calls, Procfile gunicorn on {HOST} "
+        f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}, "
+        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '4')}).\n"
+        f"hotline {hot_rate:.1f} req/s vs constant TwiML {const_rate:.1f} req/s: "
+        f"{ratio:.2f}x (target >= 0.8x); hotline median latency {median:.1f} ms; "
+        f"errors: hotline {hot_errors}, constant {const_errors} (target 0)."
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
