@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ivr.config import load_settings  # noqa: E402
-from ivr.content import NodeKind, load_pack  # noqa: E402
+from ivr.content import load_pack  # noqa: E402
 from ivr.sim import Call, HttpTransport, ScriptedCaller  # noqa: E402
 from ivr.sim import events as ev  # noqa: E402
-from ivr.sim.guidance import plan  # noqa: E402
+from ivr.sim.guidance import plan, transfer_after  # noqa: E402
 
 TOKEN = "load-benchmark-token"
 HOST = "127.0.0.1"  # loopback only, whatever the Procfile binds to
@@ -118,9 +118,7 @@ def scripts() -> list[list[str]]:
     then the transfer offered after it."""
     pack = load_pack(load_settings().content_dir)
     situation = pack.situations().get("active MPP case") or next(iter(pack.situations().values()))
-    node = pack.flow.nodes[situation]
-    menu = pack.flow.nodes[node.next] if node.kind is NodeKind.MESSAGE else node
-    transfer = next(o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER)
+    transfer = transfer_after(pack, situation)
     return [
         [key for key, _ in plan(pack, lang.code, situation)] + [transfer.key]
         for lang in pack.languages

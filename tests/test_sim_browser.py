@@ -8,8 +8,7 @@ import shutil
 import pytest
 
 from ivr import create_app
-from ivr.content import NodeKind
-from ivr.sim.guidance import first_prompt, plan
+from ivr.sim.guidance import first_prompt, plan, transfer_after
 from ivr.sim.serve import serving
 from ivr.sim.web import init_app
 
@@ -55,13 +54,6 @@ def page():
         browser.close()
 
 
-def transfer_option(pack, node_id: str):
-    """The first option offering a transfer in the menu that follows a guidance node."""
-    node = pack.flow.nodes[node_id]
-    menu = pack.flow.nodes[node.next] if node.kind is NodeKind.MESSAGE else node
-    return next(o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER)
-
-
 def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, server, page):
     from playwright.sync_api import expect
 
@@ -70,7 +62,7 @@ def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, s
     texts = pack.texts(lang.code)
     situation = pack.situations()["active MPP case"]
     steps = plan(pack, lang.code, situation)
-    option = transfer_option(pack, situation)
+    option = transfer_after(pack, situation)
     number = pack.numbers[pack.flow.nodes[option.goto].number]
 
     page.goto(f"{server}/simulator?speed={SPEED}")

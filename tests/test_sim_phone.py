@@ -94,3 +94,39 @@ def test_each_prompt_is_captioned_once_in_order():
         "[say] Transferring you.",
         "[say] The line was busy.",
     ]
+
+
+# -- the real line, in-process --------------------------------------------------------------------
+
+
+def real_line_script(pack, lang_code: str) -> tuple[str, str, str]:
+    """Typed lines for a whole call in one language, the guidance's first words, the number."""
+    from ivr.sim.guidance import first_prompt, plan, transfer_after
+
+    situation = pack.situations()["active MPP case"]
+    option = transfer_after(pack, situation)
+    keys = [key for key, _ in plan(pack, lang_code, situation)] + [option.key, "c"]
+    number = pack.numbers[pack.flow.nodes[option.goto].number].e164
+    return "\n".join(keys) + "\n", pack.text(lang_code, first_prompt(pack, situation)), number
+
+
+def test_the_terminal_phone_completes_a_call_in_every_language_of_the_real_line():
+    import os
+
+    from ivr import create_app
+    from ivr.sim.phone import main
+
+    pack = (
+        create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
+        .extensions["content"]
+        .current()
+    )
+    for language in pack.languages:
+        typed, guidance, number = real_line_script(pack, language.code)
+        out = io.StringIO()
+        status = main(["--mute"], stdin=io.StringIO(typed), stdout=out)
+        output = out.getvalue()
+        assert status == 0, output
+        assert guidance in output, language.code
+        assert f"TRANSFER: dialling {number}" in output, language.code
+        assert "TRANSFER COMPLETED" in output

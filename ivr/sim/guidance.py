@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..content import ContentPack, NodeKind
+from ..content import ContentPack, NodeKind, Option
 from . import events as ev
 from .emulator import HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
 from .media import MediaLibrary
@@ -62,6 +62,15 @@ def first_prompt(pack: ContentPack, node_id: str) -> str:
     if node.prompts:
         return node.prompts[0]
     return node.options[0].prompt  # a menu without an introduction starts with its options
+
+
+def transfer_after(pack: ContentPack, node_id: str) -> Option | None:
+    """The first transfer offered by the menu that follows a guidance node."""
+    node = pack.flow.nodes[node_id]
+    menu = pack.flow.nodes[node.next] if node.kind is NodeKind.MESSAGE and node.next else node
+    return next(
+        (o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER), None
+    )
 
 
 class FirstTimeCaller:
