@@ -235,6 +235,28 @@ def test_play_of_something_that_is_not_audio_is_an_error():
     assert "does not decode" in transcript.errors[0].message
 
 
+def test_play_of_a_telephony_wav_cut_short_is_an_error(mulaw_wav):
+    cut = Response(mulaw_wav[: len(mulaw_wav) // 2], mimetype="audio/wav")
+    transcript, _ = call({"/voice": doc("<Play>/cut.wav</Play>"), "/cut.wav": cut}, media=True)
+    assert "cut short" in transcript.errors[0].message
+
+
+def test_telephony_wav_decodes_to_the_same_samples_as_ffmpeg_gives(mulaw_wav):
+    import subprocess
+
+    from ivr.sim.media import decode
+
+    ours = decode(mulaw_wav)
+    ffmpeg = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", "-", "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+        input=mulaw_wav,
+        capture_output=True,
+        check=True,
+    )
+    assert (ours.frame_rate, ours.channels, len(ours)) == (8000, 1, 1500)
+    assert ours.raw_data == ffmpeg.stdout
+
+
 def test_play_of_a_missing_file_is_an_error():
     transcript, _ = call({"/voice": doc("<Play>/gone.wav</Play>")}, media=True)
     assert "HTTP 404" in transcript.errors[0].message
