@@ -15,8 +15,8 @@ from pathlib import Path
 
 SPEC_PATH = Path(__file__).parent / "data" / "twiml-helper-attributes.json"
 
-# Twilio refuses TwiML over 64 kB (error 12300 family, "Document too large";
-# https://www.twilio.com/docs/voice/twiml#twiml-size-limit).
+# Twilio refuses a webhook answer over 64 kB (error 11750, "TwiML response body too large";
+# https://www.twilio.com/docs/api/errors/11750).
 MAX_TWIML_BYTES = 64 * 1024
 
 # Twilio reads a webhook answer as TwiML only for these types
