@@ -119,3 +119,27 @@ def small_pack() -> FakePack:
             "ht": {"main.repeat": "Pou repete, peze 9.", "number.help": "5 2, 6 6 4"},
         },
     )
+
+
+class FakeStore:
+    """Stands in for the content store the app keeps in ``extensions["content"]``."""
+
+    def __init__(self, pack: FakePack) -> None:
+        self.pack = pack
+
+    def current(self) -> FakePack:
+        return self.pack
+
+
+def audio_app(audio_dir: Path, pack: FakePack):
+    """A Flask app with just the audio parts registered, serving ``pack``."""
+    from flask import Flask
+
+    from ivr.audio import init_app
+    from ivr.config import load_settings
+
+    app = Flask("audio_test")
+    app.config["SETTINGS"] = load_settings({"AUDIO_DIR": str(audio_dir)})
+    app.extensions["content"] = FakeStore(pack)
+    init_app(app)
+    return app

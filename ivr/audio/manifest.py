@@ -1,0 +1,242 @@
+"""``audio/manifest.json``: for every audio file, the exact text it speaks and where it came from.
+
+Layout on disk::
+
+    audio/manifest.json
+    audio/<lang>/<prompt id>.<first 12 hex of sha256 of the file bytes>.wav
+
+The name changes whenever the bytes do, so Twilio and any CDN may cache a URL forever. Files
+and the manifest are written atomically (a temporary file, then ``os.replace``) and every
+read-modify-write of the manifest holds an exclusive lock, so a build, an import and the web
+workers reading it never see half a file or lose each other's entries. Old files are left on
+disk (a caller mid-call may still fetch one) until :func:`collect_garbage` removes those no
+entry references.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".manifest.lock"
+FORMAT = 1
+HASH_CHARS = 12
+
+
+class ManifestError(Exception):
+    """The manifest cannot be read (invalid JSON or an entry missing fields)."""
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def audio_file_name(prompt_id: str, data: bytes) -> str:
+    return f"{prompt_id}.{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}.wav"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One published audio file: which prompt, which words, from whom, how long."""
+
+    language: str
+    prompt_id: str
+    text: str
+    text_sha256: str
+    source: Mapping[str, str]  # {"kind": "tts", "engine", "voice"} or {"kind": "staff", ...}
+    duration: float
+    created: str
+    file: str
+
+    @property
+    def staff_recorded(self) -> bool:
+        return self.source.get("kind") == "staff"
+
+    def speaks(self, text: str) -> bool:
+        return self.text == text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "prompt_id": self.prompt_id,
+            "text": self.text,
+            "text_sha256": self.text_sha256,
+            "source": dict(self.source),
+            "duration": self.duration,
+            "created": self.created,
+            "file": self.file,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        return cls(
+            language=data["language"],
+            prompt_id=data["prompt_id"],
+            text=data["text"],
+            text_sha256=data["text_sha256"],
+            source=dict(data["source"]),
+            duration=float(data["duration"]),
+            created=data["created"],
+            file=data["file"],
+        )
+
+
+@dataclass
+class Manifest:
+    """Entries by (language, prompt id). Plain data: loading and saving are separate functions."""
+
+    entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
+
+    def get(self, lang: str, prompt_id: str) -> Entry | None:
+        return self.entries.get((lang, prompt_id))
+
+    def put(self, entry: Entry) -> None:
+        self.entries[(entry.language, entry.prompt_id)] = entry
+
+    def to_json(self) -> dict[str, Any]:
+        languages: dict[str, dict[str, Any]] = {}
+        for (lang, prompt_id), entry in sorted(self.entries.items()):
+            languages.setdefault(lang, {})[prompt_id] = entry.to_json()
+        return {"format": FORMAT, "languages": languages}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        manifest = cls()
+        for prompts in data.get("languages", {}).values():
+            for raw in prompts.values():
+                manifest.put(Entry.from_json(raw))
+        return manifest
+
+
+def manifest_path(audio_dir: Path) -> Path:
+    return Path(audio_dir) / MANIFEST_NAME
+
+
+def load_manifest(audio_dir: Path) -> Manifest:
+    """The manifest in ``audio_dir``; an empty one when none has been written yet."""
+    path = manifest_path(audio_dir)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Manifest()
+    try:
+        return Manifest.from_json(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ManifestError(f"{path} is not a valid audio manifest: {error!r}") from error
+
+
+def save_manifest(audio_dir: Path, manifest: Manifest) -> None:
+    text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    atomic_write(manifest_path(audio_dir), text.encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; the web server must read it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def locked(audio_dir: Path) -> Iterator[None]:
+    """Hold the manifest's exclusive lock (across processes) for a read-modify-write."""
+    Path(audio_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(audio_dir) / LOCK_NAME, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def publish(
+    audio_dir: Path,
+    *,
+    lang: str,
+    prompt_id: str,
+    text: str,
+    data: bytes,
+    source: Mapping[str, str],
+    duration: float,
+    keep_staff: bool = True,
+) -> Entry | None:
+    """Write the audio file, then point the manifest at it, atomically.
+
+    Returns the new entry, or ``None`` when ``keep_staff`` is set and the prompt has (by now)
+    a staff recording, which engine output never replaces.
+    """
+    name = audio_file_name(prompt_id, data)
+    entry = Entry(
+        language=lang,
+        prompt_id=prompt_id,
+        text=text,
+        text_sha256=text_sha256(text),
+        source=dict(source),
+        duration=duration,
+        created=utc_now(),
+        file=name,
+    )
+    with locked(audio_dir):
+        manifest = load_manifest(audio_dir)
+        current = manifest.get(lang, prompt_id)
+        if keep_staff and current is not None and current.staff_recorded:
+            return None
+        path = Path(audio_dir) / lang / name
+        if not path.exists():
+            atomic_write(path, data)
+        manifest.put(entry)
+        save_manifest(audio_dir, manifest)
+        if current is not None and current.file != name:
+            # Its mtime now says when it stopped being played, which the garbage
+            # collector's grace period counts from.
+            _touch(Path(audio_dir) / lang / current.file)
+    return entry
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        pass
+
+
+def collect_garbage(audio_dir: Path, older_than_seconds: float = 3600) -> list[Path]:
+    """Delete audio files no manifest entry has referenced for ``older_than_seconds``.
+
+    The grace period covers calls that were given the old URL before a rebuild: Twilio may
+    still fetch it a few minutes later. (:func:`publish` touches a file it stops referencing.)
+    """
+    removed: list[Path] = []
+    with locked(audio_dir):
+        manifest = load_manifest(audio_dir)
+        referenced = {Path(audio_dir) / e.language / e.file for e in manifest.entries.values()}
+        cutoff = time.time() - older_than_seconds
+        for path in sorted(Path(audio_dir).glob("*/*.wav")):
+            if path not in referenced and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+    return removed

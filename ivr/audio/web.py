@@ -1,0 +1,41 @@
+"""Serves prompt audio to Twilio's <Play>: ``GET``/``HEAD /audio/<lang>/<file>``.
+
+A file's name carries the hash of its bytes, so a URL always means the same audio and may be
+cached forever (``immutable``); the hash doubles as the ``ETag``. Only names of the form the
+build writes are served, from the audio folder only. Files no longer in the manifest are still
+served: a call that started before a rebuild may ask for them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, send_file
+from werkzeug.security import safe_join
+
+ONE_YEAR = 31536000
+
+_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?P<hash>[0-9a-f]{12})\.wav")
+
+bp = Blueprint("audio", __name__, url_prefix="/audio")
+
+
+@bp.get("/<lang>/<name>")
+def audio_file(lang: str, name: str) -> Response:
+    match = _FILE.fullmatch(name)
+    if not _LANG.fullmatch(lang) or match is None:
+        abort(404)
+    audio_dir = current_app.extensions["audio"].audio_dir
+    path = safe_join(str(audio_dir), lang, name)
+    if path is None:
+        abort(404)
+    try:
+        response = send_file(
+            path, mimetype="audio/wav", etag=match["hash"], max_age=ONE_YEAR, conditional=True
+        )
+    except FileNotFoundError:
+        abort(404)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
