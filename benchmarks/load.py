@@ -49,6 +49,7 @@ class Phase:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     first_error: str = ""
+    server_cpu: float = 0.0  # CPU seconds the gunicorn processes spent in this phase
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -80,6 +81,20 @@ def procfile_command(app_spec: str, port: int) -> list[str]:
     words[words.index("--access-logfile") + 1] = "/dev/null"  # same formatting work, no noise
     words[0] = str(Path(sys.executable).with_name("gunicorn"))
     return words
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its direct children (gunicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def free_port() -> int:
@@ -134,7 +149,13 @@ def one_call(url: str, keys: list[str]) -> ev.Transcript:
     return Call(_sessions.transport, url, auth_token=TOKEN).run(ScriptedCaller(keys, ["busy"]))
 
 
-def run_phase(phase: Phase, url: str, keys: list[list[str]], args: argparse.Namespace) -> Phase:
+def run_phase(
+    phase: Phase,
+    server: tuple[subprocess.Popen, str],
+    keys: list[list[str]],
+    args: argparse.Namespace,
+) -> Phase:
+    process, url = server
     deadline = time.monotonic() + args.seconds
     lock = threading.Lock()
 
@@ -151,10 +172,11 @@ def run_phase(phase: Phase, url: str, keys: list[list[str]], args: argparse.Name
                 phase.errors += 1
                 phase.first_error = phase.first_error or transcript.errors[0].message
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds(process.pid)
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         list(pool.map(worker, range(args.calls)))
     phase.seconds = time.monotonic() - started
+    phase.server_cpu = cpu_seconds(process.pid) - cpu
     return phase
 
 
@@ -177,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         for _, url in servers.values():
             one_call(url, keys[0])  # warm up: imports, content pack, first connections
         for round_ in range(1, args.rounds + 1):
-            for name, (_, url) in servers.items():
-                phase = run_phase(Phase(name, round_), url, keys, args)
+            for name, server in servers.items():
+                phase = run_phase(Phase(name, round_), server, keys, args)
                 phases.append(phase)
                 print(row(phase), flush=True)
     finally:
@@ -196,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
 def header() -> str:
     return (
         f"{'app':<9} {'round':>5} {'calls':>6} {'requests':>9} {'req/s':>8} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'server CPU ms/req':>18}"
     )
 
 
@@ -204,6 +226,7 @@ def row(p: Phase) -> str:
     return (
         f"{p.name:<9} {p.round:>5} {p.calls:>6} {p.requests:>9} {p.rate:>8.1f} "
         f"{p.percentile(0.50):>8.1f} {p.percentile(0.99):>8.1f} {p.errors:>7}"
+        f" {1000 * p.server_cpu / max(p.requests, 1):>18.2f}"
         + (f"   first error: {p.first_error}" if p.first_error else "")
     )
 
