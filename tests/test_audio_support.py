@@ -6,6 +6,7 @@ No tests live here; the fake pack implements just the part of the content-pack i
 
 from __future__ import annotations
 
+import copy
 import io
 import struct
 import subprocess
@@ -111,8 +112,9 @@ KREYOL = FakeLanguage("ht", {"espeak": {"voice": "ht"}}, tts_fallback="espeak")
 
 def small_pack() -> FakePack:
     """Two short prompts in Spanish, English and Kreyòl: enough to build, cheap to build."""
+    # Fresh copies: tests edit voices and texts to simulate staff edits.
     return FakePack(
-        languages=(SPANISH, ENGLISH, KREYOL),
+        languages=copy.deepcopy((SPANISH, ENGLISH, KREYOL)),
         _texts={
             "es": {"main.repeat": "Para repetir, marque 9.", "number.help": "5 2, 6 6 4"},
             "en": {"main.repeat": "To repeat, press 9.", "number.help": "5 2, 6 6 4"},
