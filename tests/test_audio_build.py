@@ -148,3 +148,44 @@ def test_an_engine_failure_is_reported_per_prompt_and_the_rest_is_built(tmp_path
     ]
     assert "xx-nowhere" in report.failed[0][2]
     assert sorted(report.built) == [("en", "main.repeat"), ("en", "number.help")]
+
+
+def test_google_without_credentials_fails_its_prompts_once_each_and_kreyol_still_builds(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+
+    report = build_audio(small_pack(), tmp_path / "audio", engine="google", prompts=["main.repeat"])
+
+    assert [(lang, why.split(":")[0]) for lang, _, why in report.failed] == [
+        ("en", "Google Text-to-Speech has no credentials"),
+        ("es", "Google Text-to-Speech has no credentials"),
+    ]
+    assert report.built == [("ht", "main.repeat")]  # through the espeak fallback
+
+
+def test_a_google_build_publishes_what_the_injected_client_returns(tmp_path):
+    from test_audio_support import espeak_wav
+
+    class Client:
+        def __init__(self):
+            self.voices = []
+
+        def synthesize_speech(self, request):
+            from google.cloud import texttospeech
+
+            self.voices.append(request.voice.name)
+            return texttospeech.SynthesizeSpeechResponse(audio_content=espeak_wav("Hello"))
+
+    client = Client()
+    report = build_audio(
+        small_pack(), tmp_path, engine="google", langs=["en"], prompts=["main.repeat"],
+        client=client,
+    )
+
+    assert report.built == [("en", "main.repeat")]
+    assert client.voices == ["en-US-Neural2-F"]
+    assert load_manifest(tmp_path).get("en", "main.repeat").source == {
+        "kind": "tts", "engine": "google", "voice": "en-US-Neural2-F"
+    }
+    assert report.billed_characters == len("<speak>To repeat, press 9.</speak>")

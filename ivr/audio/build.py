@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engines import DEFAULT_ENGINE, EngineError, NoVoice, TtsEngine, choose_voice, make_engine
+from .engines import (
+    DEFAULT_ENGINE,
+    EngineError,
+    GoogleEngine,
+    NoVoice,
+    TtsEngine,
+    choose_voice,
+    make_engine,
+)
 from .manifest import Manifest, load_manifest, publish
 from .pipeline import AudioRejected, to_telephony
 
@@ -132,6 +140,11 @@ def build_audio(
     engines: dict[str, TtsEngine] = {}
     for task in report.planned:
         engines.setdefault(task.engine, make_engine(task.engine, client))
+    unusable = _unusable_engines(engines)
+    tasks = [task for task in report.planned if task.engine not in unusable]
+    for task in report.planned:
+        if task.engine in unusable:
+            report.failed.append((task.lang, task.prompt_id, unusable[task.engine]))
 
     def run(task: Task) -> tuple[Task, str | None, bool, float]:
         tts = engines[task.engine]
@@ -152,7 +165,7 @@ def build_audio(
 
     workers = max(1, jobs or os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run, task) for task in report.planned]
+        futures = [pool.submit(run, task) for task in tasks]
         for future in as_completed(futures):
             task, error, published, seconds = future.result()
             key = (task.lang, task.prompt_id)
@@ -169,6 +182,18 @@ def build_audio(
     report.built.sort()
     report.failed.sort()
     return report
+
+
+def _unusable_engines(engines: Mapping[str, TtsEngine]) -> dict[str, str]:
+    """Engines that cannot run at all (no credentials), so each prompt does not fail alike."""
+    unusable = {}
+    for name, tts in engines.items():
+        if isinstance(tts, GoogleEngine):
+            try:
+                tts.client  # noqa: B018 (creating the client checks the credentials)
+            except EngineError as error:
+                unusable[name] = str(error)
+    return unusable
 
 
 def _reason(
