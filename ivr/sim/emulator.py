@@ -166,9 +166,7 @@ class Call:
 
     def wait_at(self, position: Position) -> Wait:
         """Rebuild the wait at `position`, e.g. from a position the browser carried back."""
-        root = ET.fromstring(position.twiml)
-        document = _Document(position.url, position.twiml, root)
-        return self._execute(document, position.index)
+        return self._execute(self._document_at(position), position.index)
 
     # -- <Gather> -------------------------------------------------------------------------------
 
