@@ -116,3 +116,8 @@ def test_every_play_in_the_line_has_a_caption_from_the_content(line_report):
     for lang, heard in line_report.exploration.heard.items():
         unlabelled = [c for c in heard if c.startswith("http") and caption(c) is None]
         assert unlabelled == [], lang
+
+
+def test_a_first_time_caller_never_waits_for_a_timeout_on_the_way_to_guidance(line_report):
+    for g in line_report.guidance:
+        assert sum(seconds for _, seconds in g.heard) == pytest.approx(g.seconds, abs=0.2), g

@@ -28,6 +28,8 @@ class Guidance:
     keys: str
     seconds: float | None  # None: the guidance was never heard
     problem: str = ""
+    # What the caller heard before the guidance, and for how long: where the seconds go.
+    heard: tuple[tuple[str, float], ...] = ()
 
 
 def _norm(text: str) -> str:
@@ -149,9 +151,12 @@ def _measure(
     first_words = _norm(pack.text(lang, first_prompt(pack, node_id)))
     caller = FirstTimeCaller(steps, caption)
     transcript = Call(transport, url, auth_token=auth_token, media=media).run(caller)
+    before: list[tuple[str, float]] = []
     for prompt in transcript.prompts:
         if _norm(caption(prompt)) == first_words:
-            return Guidance(situation, lang, keys, round(prompt.at, 1))
+            return Guidance(situation, lang, keys, round(prompt.at, 1), heard=tuple(before))
+        if prompt.heard:
+            before.append((caption(prompt), prompt.heard))
     problem = caller.problem or "the guidance was never heard"
     if transcript.errors:
         problem = transcript.errors[0].message

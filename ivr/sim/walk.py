@@ -94,6 +94,18 @@ def walk(
     return WalkReport(exploration, guidance, pack, time.perf_counter() - started)
 
 
+def format_explanation(report: WalkReport, max_seconds: float) -> str:
+    """For each situation over the target: what the caller heard before it, longest first."""
+    lines = []
+    for g in report.guidance:
+        if g.seconds is None or g.seconds <= max_seconds:
+            continue
+        lines += ["", f"{g.situation} in {g.lang}: {g.seconds:.1f} s before the guidance"]
+        for text, seconds in sorted(g.heard, key=lambda part: -part[1]):
+            lines.append(f"  {seconds:5.1f} s  {text[:80]}")
+    return "\n".join(lines)
+
+
 def format_report(report: WalkReport, max_seconds: float) -> str:
     pack, found = report.pack, report.exploration
     langs = [lang.code for lang in pack.languages]
@@ -140,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-seconds", type=float, default=30.0, help="time-to-guidance target to flag"
     )
+    parser.add_argument(
+        "--explain", action="store_true", help="list what callers hear before late guidance"
+    )
     args = parser.parse_args(argv)
     line = connect(args.url, args.token)
     if line.pack is None:
@@ -147,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     report = walk(line.pack, line.transport, line.url, line.token, line.catalogue)
     print(format_report(report, args.max_seconds))
+    if args.explain:
+        print(format_explanation(report, args.max_seconds))
     return 1 if report.problems else 0
 
 
