@@ -7,7 +7,8 @@ minimal Flask app answering every request with one constant TwiML document. Phas
 (hotline, constant, hotline, constant...) so machine noise hits both. Each simulated call is
 a whole call through the emulator — language, menus, guidance, transfer, back to the menu —
 signed like Twilio and checked like Twilio. Media is not fetched: Twilio caches <Play> audio,
-so the webhooks are what scale with calls. Every phase stops after `--calls` calls or
+so the webhooks are what scale with calls. Each request opens its own connection (see
+`HttpTransport`), for both apps alike. Every phase stops after `--calls` calls or
 `--seconds` seconds, whichever comes first.
 """
 
@@ -145,7 +146,7 @@ _sessions = threading.local()
 
 def one_call(url: str, keys: list[str]) -> ev.Transcript:
     if not hasattr(_sessions, "transport"):
-        _sessions.transport = HttpTransport()  # keep-alive per client thread, as Twilio does
+        _sessions.transport = HttpTransport(keep_alive=False)
     return Call(_sessions.transport, url, auth_token=TOKEN).run(ScriptedCaller(keys, ["busy"]))
 
 

@@ -60,7 +60,8 @@ def _known_tags() -> frozenset[str]:
 def check_reply(status: int, content_type: str, body: bytes) -> list[str]:
     """Problems with the HTTP envelope of a webhook answer (not its XML)."""
     if status == 0:
-        return ["no answer: the request failed or timed out"]
+        reason = body.decode("utf-8", "replace")[:300]
+        return [f"no answer: the request failed or timed out ({reason})"]
     if status != 200:
         return [f"HTTP status {status}, expected 200"]
     problems = []

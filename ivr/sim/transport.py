@@ -53,10 +53,18 @@ class FlaskTransport:
 
 
 class HttpTransport:
-    """Requests over real HTTP, one keep-alive connection pool per transport."""
+    """Requests over real HTTP, through one connection pool per transport.
 
-    def __init__(self, session: requests.Session | None = None) -> None:
+    With `keep_alive=False` every request opens its own connection. Under heavy load a client
+    starved of CPU can come back to a kept-alive connection just as the server closes it for
+    idling (gunicorn's keep-alive is 2 s), which fails the request without the server ever
+    seeing it; a benchmark should not count those as the app's errors.
+    """
+
+    def __init__(self, session: requests.Session | None = None, keep_alive: bool = True) -> None:
         self.session = session or requests.Session()
+        if not keep_alive:
+            self.session.headers["Connection"] = "close"
 
     def send(
         self, method: str, url: str, form: Mapping[str, str] | None, headers: Mapping[str, str]
