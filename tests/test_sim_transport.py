@@ -40,3 +40,10 @@ def test_http_and_in_process_transports_give_the_same_transcript():
 def test_an_unreachable_server_is_an_error_not_a_crash():
     transcript = Call(HttpTransport(), "http://127.0.0.1:9/voice").run(ScriptedCaller([]))
     assert "no answer" in transcript.errors[0].message
+
+
+def test_without_keep_alive_every_request_asks_for_its_own_connection():
+    app, seen = scripted_app(TWIML)
+    with serving(app) as base:
+        Call(HttpTransport(keep_alive=False), base + "/voice").run(ScriptedCaller(["1"], ["busy"]))
+    assert [s.headers.get("Connection") for s in seen] == ["close"] * 3
