@@ -56,8 +56,10 @@ def main() -> None:
         start = time.perf_counter()
         report = build_audio(pack, audio_dir, jobs=args.jobs)
         full = time.perf_counter() - start
-        print(f"full build: {len(report.built)}/{count} prompts × languages in {full:.1f} s "
-              f"({args.jobs} jobs, espeak-ng), {len(report.failed)} failed")
+        print(
+            f"full build: {len(report.built)}/{count} prompts × languages in {full:.1f} s "
+            f"({args.jobs} jobs, espeak-ng), {len(report.failed)} failed"
+        )
 
         lang = langs[0]
         prompt_id = sorted(pack.texts(lang))[0]
@@ -65,8 +67,10 @@ def main() -> None:
         start = time.perf_counter()
         again = build_audio(edited, audio_dir, jobs=args.jobs)
         incremental = time.perf_counter() - start
-        print(f"incremental rebuild after editing {lang} {prompt_id}: {incremental:.2f} s "
-              f"(built {len(again.built)}, unchanged {len(again.unchanged)})")
+        print(
+            f"incremental rebuild after editing {lang} {prompt_id}: {incremental:.2f} s "
+            f"(built {len(again.built)}, unchanged {len(again.unchanged)})"
+        )
 
         manifest = load_manifest(audio_dir)
         print(f"{'lang':<6}{'prompts':>8}{'seconds':>10}{'bytes':>12}")
