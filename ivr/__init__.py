@@ -1,0 +1,48 @@
+"""Border asylum information hotline: Flask app answering Twilio voice webhooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ConfigError, load_settings
+
+# Twilio's webhook bodies are a few kB; anything near this is not Twilio.
+MAX_BODY = 256 * 1024
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """App factory. `test_config` may hold `ENV` (a dict of environment variables) and any
+    Flask config keys; without it, settings come from the process environment."""
+    test_config = dict(test_config or {})
+    settings = load_settings(test_config.pop("ENV", None))
+    if not settings.twilio_auth_token and not settings.development:
+        raise ConfigError(
+            "Refusing to serve Twilio webhooks without TWILIO_AUTH_TOKEN: anyone could drive "
+            "the line. Set TWILIO_AUTH_TOKEN, or HOTLINE_ENV=development for local use."
+        )
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        SECRET_KEY=settings.secret_key.reveal() or None,
+    )
+    app.config.update(test_config)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    from . import cli, voice
+    from .content.store import ContentStore
+
+    app.extensions["content"] = ContentStore(settings.content_dir)
+    voice.init_app(app)
+    cli.init_app(app)
+    if settings.development and not settings.twilio_auth_token:
+        app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
+    return app

@@ -1,0 +1,115 @@
+"""Settings, read once from environment variables. Every setting is documented in the README.
+
+Secrets are wrapped so that printing the settings (or a traceback) never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    pass
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or an error page."""
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+# name -> (default, one line for the README's table)
+SETTINGS: dict[str, tuple[str, str]] = {
+    "HOTLINE_ENV": (
+        "production",
+        "`development` serves webhooks without a Twilio token and opens the browser phone "
+        "to everyone; anything else is production.",
+    ),
+    "TWILIO_AUTH_TOKEN": ("", "Verifies `X-Twilio-Signature` on every webhook. Required in production."),
+    "PUBLIC_BASE_URL": (
+        "",
+        "The public `https://host` Twilio calls, when a proxy rewrites the host or scheme.",
+    ),
+    "TRUSTED_PROXIES": (
+        "0",
+        "How many reverse proxies set `X-Forwarded-Proto`/`X-Forwarded-Host` (0 = trust none).",
+    ),
+    "CONTENT_DIR": ("prompts", "The content pack folder (flow, directory, languages, texts)."),
+    "AUDIO_DIR": ("audio", "Telephony audio files and `manifest.json`."),
+    "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
+    "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
+    "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
+    "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
+    "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
+    "WEB_CONCURRENCY": ("2", "gunicorn worker processes (Procfile)."),
+    "GUNICORN_THREADS": ("4", "Threads per gunicorn worker (Procfile)."),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    twilio_auth_token: Secret
+    public_base_url: str
+    trusted_proxies: int
+    content_dir: Path
+    audio_dir: Path
+    secret_key: Secret
+    log_salt: Secret
+    tts_engine: str
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)) + ")"
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return env.get(name, SETTINGS[name][0]).strip()
+
+    try:
+        proxies = int(get("TRUSTED_PROXIES"))
+    except ValueError as exc:
+        raise ConfigError(f"TRUSTED_PROXIES must be a whole number, not {get('TRUSTED_PROXIES')!r}") from exc
+    engine = get("TTS_ENGINE")
+    if engine not in ("espeak", "google"):
+        raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
+    return Settings(
+        env=get("HOTLINE_ENV"),
+        twilio_auth_token=Secret(get("TWILIO_AUTH_TOKEN")),
+        public_base_url=get("PUBLIC_BASE_URL").rstrip("/"),
+        trusted_proxies=proxies,
+        content_dir=_path(get("CONTENT_DIR")),
+        audio_dir=_path(get("AUDIO_DIR")),
+        secret_key=Secret(get("SECRET_KEY")),
+        log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
+        tts_engine=engine,
+    )

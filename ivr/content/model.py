@@ -1,0 +1,152 @@
+"""The content pack as immutable values: what the line says, to whom it transfers, in which order.
+
+Nothing here reads files or knows about Flask or Twilio; `load.py` builds these objects and
+`validate.py` checks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+
+def frozen_map(data: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(data or {}))
+
+
+class NodeKind(str, Enum):
+    MENU = "menu"  # prompts, then wait for a key
+    MESSAGE = "message"  # prompts, then go on to `next` without waiting
+    TRANSFER = "transfer"  # announce, then <Dial> a voice number
+    END = "end"  # prompts, then hang up
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    key: str
+    say_voice: str
+    say_language: str
+    tts: Mapping[str, Mapping[str, str]]
+    tts_fallback: str
+    words: Mapping[str, str]  # how to say "+", "*" and "#" in this language
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    updated: str  # ISO date the flyer says it was last updated
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    id: str
+    e164: str
+    channels: frozenset[str]  # "voice", "whatsapp"
+    dial_from: str  # "anywhere", "mexico" or "us", as the flyer says
+    org: str
+    label: str
+    source: str
+    decision: str = ""  # why an ambiguous flyer entry was read this way
+
+    @property
+    def voice(self) -> bool:
+        return "voice" in self.channels
+
+    @property
+    def whatsapp(self) -> bool:
+        return "whatsapp" in self.channels
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    region: str
+    helps: str
+    sources: tuple[str, ...]
+    numbers: tuple[str, ...]
+    links: tuple[str, ...] = ()
+    decision: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    prompt: str  # prompt id that announces this option (it must name the key)
+    goto: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: NodeKind
+    prompts: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    announce: tuple[str, ...] = ()  # global key names announced after the options
+    next: str | None = None  # MESSAGE: where the call goes on
+    repeat: str | None = None  # MENU: the node the repeat key replays (default: itself)
+    number: str | None = None  # TRANSFER: the directory number dialled
+    situation: str | None = None  # marks the first node of a caller situation's guidance
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Flow:
+    keys: Mapping[str, str]  # global function -> key: repeat, main_menu, help, end_call
+    retries: int  # re-prompts after silence or a wrong key before the caller is helped
+    timeout: int  # seconds of silence after a prompt that count as no input
+    language_prompt: str  # each language's prompt id announcing itself in the language menu
+    after_language: str
+    main: str
+    help: str
+    exhausted: str  # where a caller goes who could not choose after all re-prompts
+    prompts: Mapping[str, str]  # shared prompt ids: wrong_key, no_input, transfer outcomes ...
+    nodes: Mapping[str, Node]
+
+    def key_function(self, key: str) -> str | None:
+        return next((name for name, k in self.keys.items() if k == key), None)
+
+
+@dataclass(frozen=True)
+class ContentPack:
+    version: str
+    languages: tuple[Language, ...]
+    sources: Mapping[str, Source]
+    organizations: Mapping[str, Organization]
+    numbers: Mapping[str, PhoneNumber]
+    flow: Flow
+    _texts: Mapping[str, Mapping[str, str]] = field(repr=False)
+    # The authored text, before placeholders are expanded: what staff edit.
+    _raw_texts: Mapping[str, Mapping[str, str]] = field(repr=False)
+
+    def language(self, code: str) -> Language | None:
+        return next((lang for lang in self.languages if lang.code == code), None)
+
+    @property
+    def default_language(self) -> Language:
+        return self.languages[0]
+
+    def texts(self, lang: str) -> Mapping[str, str]:
+        """Every prompt id -> the exact words spoken in `lang` (placeholders expanded)."""
+        return self._texts[lang]
+
+    def raw_texts(self, lang: str) -> Mapping[str, str]:
+        return self._raw_texts[lang]
+
+    def text(self, lang: str, prompt_id: str) -> str:
+        return self._texts[lang][prompt_id]
+
+    def prompt_ids(self) -> frozenset[str]:
+        return frozenset(self._texts[self.default_language.code])
+
+    def situations(self) -> dict[str, str]:
+        """situation name -> the node where its guidance starts."""
+        return {n.situation: n.id for n in self.flow.nodes.values() if n.situation}

@@ -1,0 +1,68 @@
+"""Step -> TwiML. The only place in the line that makes TwiML.
+
+Prompts go inside <Gather> so a key pressed while they play cuts them short (barge-in).
+Each prompt is a <Play> of its audio when the audio catalogue holds current audio for that
+exact text, else a <Say> of the current text in the language's fallback voice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from .content import ContentPack
+from .flow import CallState, Prompt, Step
+
+StateUrl = Callable[[CallState], str]
+AudioUrl = Callable[[Prompt], "str | None"]
+
+
+def no_audio(prompt: Prompt) -> None:
+    return None
+
+
+def _speak(verb, pack: ContentPack, prompt: Prompt, audio_url: AudioUrl) -> None:
+    url = audio_url(prompt)
+    if url:
+        verb.play(url)
+        return
+    lang = pack.language(prompt.lang)
+    verb.say(prompt.text, voice=lang.say_voice, language=lang.say_language)
+
+
+def render(
+    step: Step, pack: ContentPack, state_url: StateUrl, audio_url: AudioUrl = no_audio
+) -> str:
+    response = VoiceResponse()
+    if step.gather is not None:
+        action = state_url(step.gather)
+        gather = Gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=step.timeout,
+            # No key ends input early: '#' is the end-call key, delivered as a digit.
+            finish_on_key="",
+            action=action,
+            method="POST",
+            action_on_empty_result=True,
+        )
+        for prompt in step.prompts:
+            _speak(gather, pack, prompt, audio_url)
+        response.append(gather)
+        # Unreachable with actionOnEmptyResult, kept so a caller is never left in silence
+        # should Twilio fall through the <Gather>: it posts as no input.
+        response.redirect(action, method="POST")
+        return str(response)
+    for prompt in step.prompts:
+        _speak(response, pack, prompt, audio_url)
+    if step.dial is not None:
+        dial = response.dial(
+            action=state_url(step.dial_action), method="POST", timeout=step.dial.timeout
+        )
+        dial.number(step.dial.e164)
+    elif step.redirect is not None:
+        response.redirect(state_url(step.redirect), method="POST")
+    else:
+        response.hangup()
+    return str(response)
