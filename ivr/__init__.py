@@ -43,6 +43,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["content"] = ContentStore(settings.content_dir)
     voice.init_app(app)
     cli.init_app(app)
+
+    from . import audio
+    from .sim import web as simulator
+
+    audio.init_app(app)
+    simulator.init_app(app)
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
     return app

@@ -43,7 +43,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "`development` serves webhooks without a Twilio token and opens the browser phone "
         "to everyone; anything else is production.",
     ),
-    "TWILIO_AUTH_TOKEN": ("", "Verifies `X-Twilio-Signature` on every webhook. Required in production."),
+    "TWILIO_AUTH_TOKEN": (
+        "",
+        "Verifies `X-Twilio-Signature` on every webhook. Required in production.",
+    ),
     "PUBLIC_BASE_URL": (
         "",
         "The public `https://host` Twilio calls, when a proxy rewrites the host or scheme.",
@@ -81,7 +84,8 @@ class Settings:
         return self.env == "development"
 
     def __repr__(self) -> str:
-        return "Settings(" + ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)) + ")"
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"Settings({shown})"
 
 
 def _path(value: str) -> Path:
@@ -98,7 +102,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         proxies = int(get("TRUSTED_PROXIES"))
     except ValueError as exc:
-        raise ConfigError(f"TRUSTED_PROXIES must be a whole number, not {get('TRUSTED_PROXIES')!r}") from exc
+        value = get("TRUSTED_PROXIES")
+        raise ConfigError(f"TRUSTED_PROXIES must be a whole number, not {value!r}") from exc
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")

@@ -90,10 +90,8 @@ def _menu_body(pack: ContentPack, lang: str, node: Node) -> tuple[Prompt, ...]:
 
 def answer(pack: ContentPack, tries: int = 0) -> Step:
     """The first thing a caller hears: each language offering itself in its own words."""
-    prompts = tuple(
-        Prompt(lang.code, pack.flow.language_prompt, pack.text(lang.code, pack.flow.language_prompt))
-        for lang in pack.languages
-    )
+    pid = pack.flow.language_prompt
+    prompts = tuple(Prompt(lang.code, pid, pack.text(lang.code, pid)) for lang in pack.languages)
     return Step(prompts=prompts, gather=CallState(tries=tries), timeout=pack.flow.timeout)
 
 

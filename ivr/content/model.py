@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 
@@ -16,7 +16,7 @@ def frozen_map(data: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(data or {}))
 
 
-class NodeKind(str, Enum):
+class NodeKind(StrEnum):
     MENU = "menu"  # prompts, then wait for a key
     MESSAGE = "message"  # prompts, then go on to `next` without waiting
     TRANSFER = "transfer"  # announce, then <Dial> a voice number

@@ -41,10 +41,8 @@ def key_token(pack: ContentPack, lang: str, key: str) -> str:
 def announces(text: str, token: str) -> bool:
     """The key is named after the option, never before it (the function before the key)."""
     pattern = rf"(?<!\w){re.escape(token)}(?!\w)" if token.isdigit() else re.escape(token)
-    match = None
-    for match in re.finditer(pattern, text, flags=re.IGNORECASE):
-        pass
-    return match is not None and bool(text[: match.start()].strip())
+    matches = list(re.finditer(pattern, text, flags=re.IGNORECASE))
+    return bool(matches) and bool(text[: matches[-1].start()].strip())
 
 
 def check_languages(pack: ContentPack) -> Iterator[Problem]:

@@ -1,0 +1,118 @@
+"""The flow engine's rules, without Flask or Twilio."""
+
+import pytest
+
+from ivr.flow import SILENCE, CallState, Input, answer, next_step
+
+
+def ids(step):
+    return [p.id for p in step.prompts]
+
+
+def test_answer_offers_every_language_in_its_own_words(pack):
+    step = answer(pack)
+    assert [p.lang for p in step.prompts] == ["es", "ht", "en"]
+    assert step.gather == CallState()
+
+
+@pytest.mark.parametrize("key,lang", [("1", "es"), ("2", "ht"), ("3", "en")])
+def test_choosing_a_language_plays_the_safety_notice_then_the_main_menu(pack, key, lang):
+    step = next_step(pack, CallState(), Input(key))
+    assert ids(step)[0] == "safety.notice"
+    assert {p.lang for p in step.prompts} == {lang}
+    assert step.gather == CallState(lang, "main")
+
+
+def test_silence_in_the_language_menu_ends_in_spanish_not_a_hangup(pack):
+    state = CallState()
+    for _ in range(pack.flow.retries):
+        step = next_step(pack, state, SILENCE)
+        state = step.gather
+        assert state.node == "language"
+    step = next_step(pack, state, SILENCE)
+    assert step.gather == CallState("es", "main")
+
+
+def test_a_wrong_key_reprompts_with_the_options_and_counts_the_try(pack):
+    step = next_step(pack, CallState("en", "main"), Input("7"))
+    assert ids(step)[0] == "common.wrong_key"
+    assert "main.mpp" in ids(step)
+    assert step.gather == CallState("en", "main", tries=1)
+
+
+def test_silence_reprompts_with_no_input_message(pack):
+    step = next_step(pack, CallState("en", "main"), SILENCE)
+    assert ids(step)[0] == "common.no_input"
+
+
+def test_after_every_reprompt_the_caller_is_offered_help(pack):
+    step = next_step(pack, CallState("en", "main", tries=pack.flow.retries), SILENCE)
+    assert step.gather.node == "help"
+    assert "help.person" in ids(step)
+
+
+def test_a_caller_silent_even_in_help_is_connected_to_a_person(pack):
+    step = next_step(pack, CallState("en", "help", tries=pack.flow.retries), SILENCE)
+    assert step.dial is not None
+    assert step.dial.e164 == pack.numbers["jfs_hotline"].e164
+    assert not step.hangup
+
+
+@pytest.mark.parametrize("garbage", ["12", "a", "1#", "☃", " "])
+def test_garbage_digits_are_a_wrong_key(pack, garbage):
+    step = next_step(pack, CallState("es", "main"), Input(garbage.strip()))
+    assert step.gather.node == "main"
+    assert step.gather.tries == 1
+
+
+@pytest.mark.parametrize("node", ["main", "mpp", "mpp_active_menu", "tijuana_connect", "help"])
+def test_global_keys_work_in_every_menu(pack, node):
+    assert next_step(pack, CallState("ht", node), Input("*")).gather.node == "main"
+    assert next_step(pack, CallState("ht", node), Input("0")).gather.node == "help"
+    assert next_step(pack, CallState("ht", node), Input("#")).hangup
+    assert next_step(pack, CallState("ht", node), Input("9")).gather is not None
+
+
+def test_repeat_after_guidance_replays_the_guidance(pack):
+    step = next_step(pack, CallState("en", "mpp_active_menu"), Input("9"))
+    assert ids(step)[0] == "mpp_active.1"
+
+
+def test_active_mpp_path_reaches_its_guidance_and_transfer(pack):
+    step = next_step(pack, CallState("en", "main"), Input("1"))
+    step = next_step(pack, step.gather, Input("1"))
+    assert ids(step)[0] == "mpp_active.1"
+    assert "{" not in " ".join(p.text for p in step.prompts)
+    step = next_step(pack, step.gather, Input("2"))
+    assert step.dial.e164 == pack.numbers["aol_mx"].e164
+    assert step.dial_action == CallState("en", "t_aol", ret="mpp_active_menu")
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled"])
+def test_a_failed_transfer_gives_the_number_and_returns_to_the_menu(pack, status):
+    step = next_step(pack, CallState("es", "t_aol", ret="mpp_active_menu"), Input("", status))
+    assert ids(step)[:2] == ["common.transfer_busy", "number.aol_mx"]
+    assert step.gather == CallState("es", "mpp_active_menu")
+
+
+def test_a_completed_transfer_mentions_voicemail_and_the_number(pack):
+    step = next_step(pack, CallState("en", "t_kind", ret="children_menu"), Input("", "completed"))
+    assert ids(step)[:2] == ["common.transfer_completed", "number.kind"]
+    assert "voicemail" in step.prompts[0].text
+
+
+def test_an_unknown_node_restarts_at_the_main_menu(pack):
+    step = next_step(pack, CallState("en", "no_such_node"), Input("1"))
+    assert ids(step)[0] == "common.restart"
+    assert step.gather.node == "main"
+
+
+def test_an_unknown_language_restarts_the_call(pack):
+    step = next_step(pack, CallState("xx", "main"), Input("1"))
+    assert step.gather == CallState()
+
+
+def test_numbers_are_spoken_digit_by_digit(pack):
+    text = pack.text("en", "number.unhcr_whatsapp")
+    assert text.startswith("plus.")
+    assert "5, 5." in text and "2, 5, 3, 5." in text
