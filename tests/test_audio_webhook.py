@@ -12,7 +12,6 @@ import yaml
 from ivr import create_app
 from ivr.audio import init_app
 from ivr.audio.build import build_audio
-from ivr.content import load_pack
 from ivr.flow import answer
 
 ROOT = Path(__file__).resolve().parent.parent
