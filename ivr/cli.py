@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
 
 from .config import ROOT
 from .content import ContentError, load_pack
@@ -50,5 +49,3 @@ def validate_command(content_dir: Path | None) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(validate_command)
 
-
-__all__ = ["init_app", "validate_pack", "with_appcontext"]

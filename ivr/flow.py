@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .content import ContentPack, Node, NodeKind
+from .content.model import DTMF
 
 LANGUAGE_MENU = "language"
-DTMF = frozenset("0123456789*#")
 ANSWERED = frozenset({"completed", "answered"})
 
 

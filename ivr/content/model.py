@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+# The keys a telephone keypad sends.
+DTMF = frozenset("0123456789*#")
+
 
 def frozen_map(data: Mapping | None = None) -> Mapping:
     return MappingProxyType(dict(data or {}))

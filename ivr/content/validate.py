@@ -13,10 +13,9 @@ import phonenumbers
 
 from .errors import Problem
 from .load import DIRECTORY, FLOW, LANGUAGES, text_file
-from .model import ContentPack, NodeKind
+from .model import DTMF, ContentPack, NodeKind
 from .speech import PLACEHOLDER, placeholders
 
-DTMF = set("0123456789*#")
 GLOBAL_FUNCTIONS = ("repeat", "main_menu", "help", "end_call")
 CHANNELS = {"voice", "whatsapp"}
 DIAL_FROM = {"anywhere", "mexico", "us"}
