@@ -44,10 +44,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     voice.init_app(app)
     cli.init_app(app)
 
-    from . import audio
+    from . import audio, publish
     from .sim import web as simulator
 
     audio.init_app(app)
+    publish.init_app(app)  # after content and audio: it serves the live version through them
     simulator.init_app(app)
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
