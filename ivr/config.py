@@ -57,6 +57,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "CONTENT_DIR": ("prompts", "The content pack folder (flow, directory, languages, texts)."),
     "AUDIO_DIR": ("audio", "Telephony audio files and `manifest.json`."),
+    "DATA_DIR": (
+        "instance",
+        "Published versions, staff audio, drafts, the audit log and staff accounts "
+        "(relative to the repository unless absolute).",
+    ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
     "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
     "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
@@ -75,6 +80,7 @@ class Settings:
     trusted_proxies: int
     content_dir: Path
     audio_dir: Path
+    data_dir: Path
     secret_key: Secret
     log_salt: Secret
     tts_engine: str
@@ -114,6 +120,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=proxies,
         content_dir=_path(get("CONTENT_DIR")),
         audio_dir=_path(get("AUDIO_DIR")),
+        data_dir=_path(get("DATA_DIR")),
         secret_key=Secret(get("SECRET_KEY")),
         log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
         tts_engine=engine,
