@@ -1,21 +1,27 @@
 """Which prompt audio is current, for the webhook (``url_for``) and for staff (``status``).
 
-One catalogue lives in each web worker. It rereads ``manifest.json`` only when the file's
-stat changes, so a build or an import published by another process is picked up on the next
-request at the cost of one ``stat``.
+One catalogue lives in each web worker. On its own it rereads ``audio_dir/manifest.json`` when
+the file's stat changes, so a build or an import by another process is picked up on the next
+request at the cost of one ``stat``. In the app it follows the content store instead
+(:meth:`AudioCatalogue.follow`): the manifest then comes from the same snapshot as the pack,
+so one request never mixes two versions, and files are looked up in published storage first.
 """
 
 from __future__ import annotations
 
-import os
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .manifest import Entry, Manifest, load_manifest, manifest_path
+from werkzeug.security import safe_join
+
+from .manifest import Entry, Manifest, ManifestFile
 
 URL_PREFIX = "/audio"
+
+# (lang, file) -> a file on disk, or None where the locator has none
+Locator = Callable[[str, str], Path | None]
 
 
 @dataclass
@@ -36,51 +42,61 @@ class Coverage:
 class AudioCatalogue:
     def __init__(self, audio_dir: Path | str) -> None:
         self.audio_dir = Path(audio_dir)
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._manifest = Manifest()
-        self.reload_if_changed()
+        self._file = ManifestFile(self.audio_dir)
+        self._snapshots: Callable[[], Any] | None = None
+        self._locate: Locator | None = None
+
+    def follow(self, snapshots: Callable[[], Any], locate: Locator | None = None) -> None:
+        """Take the manifest from ``snapshots()`` (the content store's per-request snapshot)
+        and find files with ``locate`` before this catalogue's own folder."""
+        self._snapshots = snapshots
+        self._locate = locate
 
     def reload_if_changed(self) -> bool:
-        """Reread the manifest if it was replaced since the last look; True if it was."""
-        try:
-            stat = os.stat(manifest_path(self.audio_dir))
-            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        except FileNotFoundError:
-            stamp = None
-        if stamp == self._stamp:
-            return False
-        with self._lock:
-            if stamp != self._stamp:
-                # Swapped whole: a request in another thread sees the old or the new manifest.
-                self._manifest = load_manifest(self.audio_dir)
-                self._stamp = stamp
-        return True
+        """Reread the folder's manifest if it was replaced since the last look; True if it was."""
+        return self._file.reload_if_changed()
+
+    def manifest(self) -> Manifest:
+        if self._snapshots is not None:
+            manifest = self._snapshots().manifest
+            if manifest is not None:
+                return manifest
+        return self._file.current()
 
     def entry(self, lang: str, prompt_id: str) -> Entry | None:
-        self.reload_if_changed()
-        return self._manifest.get(lang, prompt_id)
+        return self.manifest().get(lang, prompt_id)
+
+    def file_path(self, lang: str, file: str) -> Path | None:
+        """Where the audio file ``file`` of ``lang`` is on disk (published first, then this
+        folder); None if nowhere. ``file`` must be a bare name (no folders)."""
+        if self._locate is not None:
+            found = self._locate(lang, file)
+            if found is not None:
+                return found
+        path = safe_join(str(self.audio_dir), lang, file)
+        return Path(path) if path is not None and Path(path).is_file() else None
 
     def path(self, entry: Entry) -> Path:
-        return self.audio_dir / entry.language / entry.file
+        found = self.file_path(entry.language, entry.file)
+        return found if found is not None else self.audio_dir / entry.language / entry.file
 
     def url_for(self, lang: str, prompt_id: str, text: str) -> str | None:
         """The URL path of audio speaking exactly ``text``; None if there is none (use <Say>)."""
         entry = self.entry(lang, prompt_id)
-        if entry is None or not entry.speaks(text) or not self.path(entry).is_file():
+        if entry is None or not entry.speaks(text) or self.file_path(lang, entry.file) is None:
             return None
         return f"{URL_PREFIX}/{lang}/{entry.file}"
 
     def status(self, pack: Any) -> dict[str, Coverage]:
         """Per language of ``pack``: prompts with current, stale, missing and staff audio."""
-        self.reload_if_changed()
+        manifest = self.manifest()
         report: dict[str, Coverage] = {}
         for language in pack.languages:
             coverage = Coverage()
             for prompt_id, text in sorted(pack.texts(language.code).items()):
                 coverage.prompts += 1
-                entry = self._manifest.get(language.code, prompt_id)
-                if entry is None or not self.path(entry).is_file():
+                entry = manifest.get(language.code, prompt_id)
+                if entry is None or self.file_path(entry.language, entry.file) is None:
                     coverage.missing.append(prompt_id)
                     continue
                 coverage.staff_recorded += entry.staff_recorded

@@ -20,8 +20,9 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -140,6 +141,40 @@ def load_manifest(audio_dir: Path) -> Manifest:
         raise ManifestError(f"{path} is not a valid audio manifest: {error!r}") from error
 
 
+class ManifestFile:
+    """``audio_dir``'s manifest, reread only when the file was replaced (one ``stat`` a call).
+
+    A build or an import in another process is thus seen by the next request.
+    """
+
+    def __init__(self, audio_dir: Path | str) -> None:
+        self.audio_dir = Path(audio_dir)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._manifest = Manifest()
+        self.current()
+
+    def current(self) -> Manifest:
+        self.reload_if_changed()
+        return self._manifest
+
+    def reload_if_changed(self) -> bool:
+        """Reread the file if it was replaced since the last look; True if it was."""
+        try:
+            stat = os.stat(manifest_path(self.audio_dir))
+            stamp: tuple[int, int, int] | None = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except FileNotFoundError:
+            stamp = None
+        if stamp == self._stamp:
+            return False
+        with self._lock:
+            if stamp != self._stamp:
+                # Swapped whole: a request in another thread sees the old or the new one.
+                self._manifest = load_manifest(self.audio_dir)
+                self._stamp = stamp
+        return True
+
+
 def save_manifest(audio_dir: Path, manifest: Manifest) -> None:
     text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     atomic_write(manifest_path(audio_dir), text.encode("utf-8"))
@@ -224,16 +259,23 @@ def _touch(path: Path) -> None:
         pass
 
 
-def collect_garbage(audio_dir: Path, older_than_seconds: float = 3600) -> list[Path]:
+def collect_garbage(
+    audio_dir: Path,
+    older_than_seconds: float = 3600,
+    also_referenced: Collection[tuple[str, str]] = (),
+) -> list[Path]:
     """Delete audio files no manifest entry has referenced for ``older_than_seconds``.
 
     The grace period covers calls that were given the old URL before a rebuild: Twilio may
     still fetch it a few minutes later. (:func:`publish` touches a file it stops referencing.)
+    ``also_referenced`` holds ``(lang, file)`` pairs other manifests still use: published
+    versions fall back to this folder for the files they share with it, so those stay.
     """
     removed: list[Path] = []
     with locked(audio_dir):
         manifest = load_manifest(audio_dir)
-        referenced = {Path(audio_dir) / e.language / e.file for e in manifest.entries.values()}
+        pairs = {(e.language, e.file) for e in manifest.entries.values()} | set(also_referenced)
+        referenced = {Path(audio_dir) / lang / file for lang, file in pairs}
         cutoff = time.time() - older_than_seconds
         for path in sorted(Path(audio_dir).glob("*/*.wav")):
             if path not in referenced and path.stat().st_mtime < cutoff:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .manifest import Entry, publish
-from .pipeline import ACCEPTED_FORMATS, AudioRejected, to_telephony
+from .pipeline import ACCEPTED_FORMATS, AudioRejected, TelephonyAudio, to_telephony
 
 
 class RecordingRejected(ValueError):
@@ -44,6 +44,28 @@ def import_recording(
 ) -> Entry:
     """Publish ``recording`` as the audio of ``prompt_id`` in ``lang``; raise if refused."""
     name = original or (recording.name if isinstance(recording, Path) else "upload")
+    text, audio = convert_recording(pack, lang, prompt_id, recording, name)
+    entry = publish(
+        Path(audio_dir),
+        lang=lang,
+        prompt_id=prompt_id,
+        text=text,
+        data=audio.data,
+        source={"kind": "staff", "by": by, "original": name},
+        duration=audio.duration,
+        keep_staff=False,
+    )
+    assert entry is not None  # keep_staff=False always publishes
+    return entry
+
+
+def convert_recording(
+    pack: Any, lang: str, prompt_id: str, recording: Path | bytes, name: str
+) -> tuple[str, TelephonyAudio]:
+    """Check the prompt exists and convert ``recording``: the text it is for, and the audio.
+
+    Raises :class:`RecordingRejected`; nothing is written either way.
+    """
     if pack.language(lang) is None:
         codes = ", ".join(language.code for language in pack.languages)
         raise RecordingRejected(f"{name}: unknown language {lang!r} (known: {codes})")
@@ -54,18 +76,7 @@ def import_recording(
         audio = to_telephony(recording)
     except AudioRejected as error:
         raise RecordingRejected(f"{name} {error}; the old audio is still in place") from error
-    entry = publish(
-        Path(audio_dir),
-        lang=lang,
-        prompt_id=prompt_id,
-        text=texts[prompt_id],
-        data=audio.data,
-        source={"kind": "staff", "by": by, "original": name},
-        duration=audio.duration,
-        keep_staff=False,
-    )
-    assert entry is not None  # keep_staff=False always publishes
-    return entry
+    return texts[prompt_id], audio
 
 
 def recordings_in(folder: Path) -> list[tuple[str, str, Path]]:

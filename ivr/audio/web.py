@@ -2,8 +2,8 @@
 
 A file's name carries the hash of its bytes, so a URL always means the same audio and may be
 cached forever (``immutable``); the hash doubles as the ``ETag``. Only names of the form the
-build writes are served, from the audio folder only. Files no longer in the manifest are still
-served: a call that started before a rebuild may ask for them.
+build writes are served, from published storage or the seed audio folder only. Files no longer
+in the live manifest are still served: a call that started before a rebuild may ask for them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, send_file
-from werkzeug.security import safe_join
 
 ONE_YEAR = 31536000
 
@@ -26,8 +25,7 @@ def audio_file(lang: str, name: str) -> Response:
     match = _FILE.fullmatch(name)
     if not _LANG.fullmatch(lang) or match is None:
         abort(404)
-    audio_dir = current_app.extensions["audio"].audio_dir
-    path = safe_join(str(audio_dir), lang, name)
+    path = current_app.extensions["audio"].file_path(lang, name)
     if path is None:
         abort(404)
     try:

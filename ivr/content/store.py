@@ -1,8 +1,17 @@
 """The pack the line serves right now, swapped whole when staff publish a new one.
 
-Each request takes one snapshot (`current()`), so a caller never hears half of an edit.
-Several gunicorn workers each notice a publish by a cheap stat of the pack's files; a pack
-that fails validation is refused and the line keeps serving the last good one.
+Each request takes one snapshot (:meth:`ContentStore.snapshot`): the pack and the audio manifest
+that belong together. It is pinned for the rest of the request, so a caller never hears half of
+an edit (new words with the old recording, or the other way round).
+
+Two sources, in this order:
+
+* a published version (``follow(source)``, see :mod:`ivr.publish.live`): once staff have
+  published, the live pointer in storage says which version; every worker notices a switch by
+  one ``stat`` of the pointer per request;
+* the seed: ``prompts/`` (CONTENT_DIR) and ``audio/manifest.json`` (AUDIO_DIR), as developers
+  edit them. Its files are compared by a cheap stat at most every :data:`CHECK_EVERY` seconds;
+  a pack that fails validation is refused and the line keeps serving the last good one.
 """
 
 from __future__ import annotations
@@ -10,13 +19,37 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
+
+from flask import g, has_request_context
 
 from . import ContentError, ContentPack, load_pack
 
 log = logging.getLogger(__name__)
 
-CHECK_EVERY = 1.0  # seconds between stats of the pack's files
+CHECK_EVERY = 1.0  # seconds between stats of the seed pack's files
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one request serves: a pack and the audio manifest made for it."""
+
+    pack: ContentPack
+    manifest: Any | None  # ivr.audio.manifest.Manifest; None when the store has no audio
+    version: str | None = None  # the published version's id; None while serving the seed
+
+
+class PublishedSource(Protocol):
+    def stamp(self) -> Hashable | None:
+        """Changes whenever the live version does; None until the first publish."""
+        ...
+
+    def load(self) -> Snapshot:
+        """The live version; ContentError/OSError/ValueError if it cannot be served."""
+        ...
 
 
 def _fingerprint(root: Path) -> tuple:
@@ -26,20 +59,72 @@ def _fingerprint(root: Path) -> tuple:
 
 
 class ContentStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, audio_dir: Path | None = None):
         self.root = Path(root)
         self._lock = threading.Lock()
         self._fingerprint = _fingerprint(self.root)
         self._pack = load_pack(self.root)
         self._checked = time.monotonic()
         self.last_error: ContentError | None = None
+        self._manifest_file = None
+        if audio_dir is not None:
+            from ..audio.manifest import ManifestFile
+
+            self._manifest_file = ManifestFile(audio_dir)
+        self._source: PublishedSource | None = None
+        self._published: Snapshot | None = None
+        self._published_stamp: Hashable | None = None
+
+    def follow(self, source: PublishedSource) -> None:
+        """Serve the live published version whenever there is one."""
+        self._source = source
+        self._published_stamp = None
+        self._refresh_published()
+
+    def snapshot(self) -> Snapshot:
+        """The pack and manifest to serve; the same object for the rest of a request."""
+        if not has_request_context():
+            return self._snapshot()
+        pinned = g.get("_content_snapshot")
+        if pinned is None or pinned[0] is not self:
+            pinned = (self, self._snapshot())
+            g._content_snapshot = pinned
+        return pinned[1]
 
     def current(self) -> ContentPack:
+        return self.snapshot().pack
+
+    def _snapshot(self) -> Snapshot:
+        if self._source is not None:
+            self._refresh_published()
+            if self._published is not None:
+                return self._published
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY:
             self._checked = now
             self._reload_if_changed()
-        return self._pack
+        manifest = self._manifest_file.current() if self._manifest_file else None
+        return Snapshot(self._pack, manifest)
+
+    def _refresh_published(self) -> None:
+        assert self._source is not None
+        stamp = self._source.stamp()
+        if stamp == self._published_stamp:
+            return
+        with self._lock:
+            if stamp == self._published_stamp:
+                return
+            try:
+                snapshot = self._source.load() if stamp is not None else None
+            except (ContentError, OSError, ValueError, KeyError) as exc:
+                # Keep serving what we had; look again when the pointer moves.
+                log.error("live version refused, still serving the previous one: %s", exc)
+                self._published_stamp = stamp
+                return
+            if snapshot is not None and self._published is not None:
+                log.info("content version %s -> %s", self._published.version, snapshot.version)
+            self._published = snapshot
+            self._published_stamp = stamp
 
     def _reload_if_changed(self) -> None:
         with self._lock:
@@ -64,4 +149,9 @@ class ContentStore:
         """Check now (after a publish from this process), not at the next interval."""
         self._checked = time.monotonic()
         self._reload_if_changed()
-        return self._pack
+        if self._source is not None:
+            self._published_stamp = None  # the stamp may not have changed within a tick
+            self._refresh_published()
+        if has_request_context():
+            g.pop("_content_snapshot", None)
+        return self._snapshot().pack
