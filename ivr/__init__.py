@@ -50,6 +50,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     audio.init_app(app)
     publish.init_app(app)  # after content and audio: it serves the live version through them
     simulator.init_app(app)
+    from .console import init_app as init_console
+
+    init_console(app)  # the staff console at /admin (sets g.staff_user for the simulator)
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
     return app

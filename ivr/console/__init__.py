@@ -1,0 +1,33 @@
+"""The staff console at /admin: log in, see which prompts have audio, the call flow, and edit
+texts, recordings and the directory through the Publisher (``app.extensions["publisher"]``).
+
+``init_app(app)`` registers the blueprint, the ``flask staff ...`` commands, the session cookie
+settings and the hook that sets ``g.staff_user`` on every request.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .accounts import StaffAccounts
+from .security import configure_sessions, data_dir, load_staff_user
+
+__all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the staff console on ``app`` (once)."""
+    from . import pages  # noqa: F401  (registers the page routes on the blueprint)
+    from .cli import staff_cli
+    from .web import bp
+
+    if bp.name in app.blueprints:
+        return
+    configure_sessions(app)
+    app.extensions["staff"] = StaffAccounts(
+        app.config.get("STAFF_DB") or data_dir(app) / "staff.sqlite3"
+    )
+    # First in line, so blueprints' own before_request hooks (the simulator's) can rely on it.
+    app.before_request_funcs.setdefault(None, []).insert(0, load_staff_user)
+    app.register_blueprint(bp)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,110 @@
+"""The /admin blueprint: login and logout, and the guard every console route sits behind."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from .accounts import Locked
+from .security import accounts, check_csrf, csrf_token, log_in, log_out, sessions_possible
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+)
+
+# Reachable without a login: the login form itself and its stylesheet (no data in either).
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+# Audio uploads are far bigger than a Twilio webhook (the app-wide limit).
+UPLOAD_ENDPOINTS = frozenset({"console.upload_recording"})
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "staff_user": lambda: g.get("staff_user")}
+
+
+@bp.before_request
+def guard() -> Response | None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = MAX_UPLOAD
+    if request.endpoint not in PUBLIC_ENDPOINTS and not g.get("staff_user"):
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+        return Response("Log in to the staff console first.", 401, mimetype="text/plain")
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf()
+    return None
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # Console pages show who may call which number; browsers and proxies must not keep them.
+    if request.endpoint != "console.static":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside this console: a login link must not send staff to another site."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
+        return target
+    return url_for("console.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if not sessions_possible():
+        return render_template("console/no_secret_key.html"), 503
+    if request.method == "GET":
+        if g.get("staff_user"):
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("console/login.html", next=request.args.get("next", ""))
+    name = request.form.get("name", "")
+    password = request.form.get("password", "")
+    result = accounts().login(name, password, request.remote_addr or "unknown")
+    if isinstance(result, Locked):
+        current_app.logger.warning("staff login locked for %ss", result.seconds)
+        response = current_app.make_response(
+            (
+                render_template(
+                    "console/login.html", next=request.form.get("next", ""), locked=result.seconds
+                ),
+                429,
+            )
+        )
+        response.headers["Retry-After"] = str(result.seconds)
+        return response
+    if result is None:
+        current_app.logger.info("staff login failed")
+        return render_template(
+            "console/login.html", next=request.form.get("next", ""), failed=True, name=name
+        ), 401
+    log_in(result.name, result.session_stamp)
+    current_app.logger.info("staff login: %s", result.name)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    log_out()
+    flash("You are logged out.")
+    return redirect(url_for("console.login"))

@@ -1,0 +1,306 @@
+"""Staff console login: accounts from the CLI only, sessions, CSRF, throttling, and every /admin
+route refusing anonymous requests (found by walking the app's URL map, so new routes are
+covered without editing this file)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ivr import create_app
+from ivr.console.web import PUBLIC_ENDPOINTS
+
+PASSWORD = "correct horse battery"
+
+
+class Clock:
+    """Time the login throttle sees; tests move it instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Refuser:
+    """Stands in for the Publisher: any call means a request got past the guard."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            raise AssertionError(f"publisher.{name} reached")
+
+        return call
+
+
+def make_app(tmp_path, **env):
+    base = {"TWILIO_AUTH_TOKEN": "t", "SECRET_KEY": "s" * 32, "DATA_DIR": str(tmp_path)}
+    base.update(env)
+    return create_app({"ENV": {k: v for k, v in base.items() if v is not None}, "TESTING": True})
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    app.extensions["staff"].clock = Clock()
+    app.extensions["staff"].add("maria", PASSWORD)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf(client, path: str = "/admin/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def login(client, name: str = "maria", password: str = PASSWORD, **environ):
+    token = csrf(client)
+    return client.post(
+        "/admin/login",
+        data={"name": name, "password": password, "csrf_token": token, "next": ""},
+        environ_base=environ,
+    )
+
+
+def fill(rule) -> str:
+    """A concrete URL for a rule, with real ids where the view would otherwise act."""
+    values = {
+        "lang": "es",
+        "prompt_id": "safety.notice",
+        "draft_id": "d1",
+        "number_id": "kind",
+        "org_id": "kind",
+        "version_id": "1",
+        "name": "safety.notice.000000000000.wav",
+        "filename": "console.css",
+    }
+    return rule.build({a: values.get(a, "x") for a in rule.arguments})[1]
+
+
+def admin_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/admin")]
+
+
+# -- accounts from the command line --------------------------------------------------------------
+
+
+def test_staff_add_asks_twice_and_the_account_can_log_in(tmp_path):
+    app = make_app(tmp_path)
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["staff", "add", "Jose"], input="a long password\na long password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "'jose' created" in result.output
+    assert "jose" in runner.invoke(args=["staff", "list"]).output
+    assert login(app.test_client(), "jose", "a long password").status_code == 302
+
+
+def test_staff_add_refuses_short_passwords_and_duplicate_names(tmp_path):
+    app = make_app(tmp_path)
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["staff", "add", "ana", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    ok = runner.invoke(args=["staff", "add", "ana", "--password-stdin"], input="0123456789ab\n")
+    assert ok.exit_code == 0
+    again = runner.invoke(args=["staff", "add", "ana", "--password-stdin"], input="0123456789ab\n")
+    assert again.exit_code == 1 and "already" in again.output
+
+
+def test_passwords_are_stored_as_scrypt_hashes_only(app):
+    import sqlite3
+
+    with sqlite3.connect(app.extensions["staff"].path) as db:
+        (stored,) = db.execute("SELECT password_hash FROM staff WHERE name='maria'").fetchone()
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+def test_passwd_ends_old_sessions_and_remove_ends_the_account(app, client):
+    login(client)
+    assert client.get("/admin/").status_code == 200
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["staff", "passwd", "maria", "--password-stdin"], input="another long one\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert client.get("/admin/").status_code == 302  # the old session no longer counts
+    assert login(client, password="another long one").status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert runner.invoke(args=["staff", "remove", "maria"]).exit_code == 0
+    assert client.get("/admin/").status_code == 302
+    assert "maria" not in runner.invoke(args=["staff", "list"]).output
+
+
+def test_there_is_no_account_until_one_is_made(tmp_path):
+    app = make_app(tmp_path)
+    assert app.extensions["staff"].list() == []
+    for name, password in [("admin", "admin"), ("admin", ""), ("staff", "password")]:
+        assert login(app.test_client(), name, password).status_code == 401
+
+
+# -- logging in and out --------------------------------------------------------------------------
+
+
+def test_login_opens_the_console_and_logout_closes_it(client):
+    response = client.get("/admin/coverage?lang=es")
+    assert response.status_code == 302
+    assert "/admin/login?next=/admin/coverage?lang%3Des" in response.location
+    token = csrf(client)
+    response = client.post(
+        "/admin/login",
+        data={"name": "Maria", "password": PASSWORD, "csrf_token": token, "next": "/admin/flow"},
+    )
+    assert response.status_code == 302 and response.location == "/admin/flow"
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Logged in as <strong>maria</strong>" in page
+    out = client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
+    assert out.status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(client):
+    wrong_password = login(client, password="not the password")
+    wrong_name = login(client, name="nobody")
+    assert wrong_password.status_code == wrong_name.status_code == 401
+    message = "That name and password do not match"
+    assert message in wrong_password.get_data(as_text=True)
+    assert message in wrong_name.get_data(as_text=True)
+
+
+def test_login_never_redirects_to_another_site(client):
+    token = csrf(client)
+    for target in ("https://evil.example/", "//evil.example/admin", "/simulator"):
+        response = client.post(
+            "/admin/login",
+            data={"name": "maria", "password": PASSWORD, "csrf_token": token, "next": target},
+        )
+        assert response.location == "/admin/", target
+        client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
+        token = csrf(client)
+
+
+def test_the_session_cookie_is_httponly_samesite_and_secure_outside_development(client, tmp_path):
+    cookie = login(client).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    dev = make_app(tmp_path / "dev", HOTLINE_ENV="development", TWILIO_AUTH_TOKEN=None)
+    dev.extensions["staff"].add("maria", PASSWORD)
+    cookie = login(dev.test_client()).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_production_without_secret_key_refuses_to_log_anyone_in(tmp_path):
+    app = make_app(tmp_path, SECRET_KEY=None)
+    client = app.test_client()
+    page = client.get("/admin/login")
+    assert page.status_code == 503
+    assert "SECRET_KEY" in page.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    assert client.post("/admin/login", data={"name": "a", "password": "b"}).status_code == 400
+
+
+# -- slowing down guessing -----------------------------------------------------------------------
+
+
+def test_repeated_failures_lock_the_account_with_a_growing_wait(app, client):
+    clock = app.extensions["staff"].clock
+    for _ in range(5):
+        assert login(client, password="guess").status_code == 401
+    locked = login(client)  # even the right password waits now
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) == 30
+    assert "Wait 30 seconds" in locked.get_data(as_text=True)
+    clock.now += 31
+    assert login(client, password="guess").status_code == 401  # 6th failure: 60 s
+    assert int(login(client).headers["Retry-After"]) == 60
+    clock.now += 61
+    assert login(client).status_code == 302  # the right password after the wait
+
+
+def test_failures_from_one_address_lock_that_address_for_every_name(app, client):
+    app.extensions["staff"].add("jose", PASSWORD)
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    for name in ("a1", "a2", "a3", "a4", "a5"):
+        assert login(client, name=name, password="x", **attacker).status_code == 401
+    assert login(client, name="jose", **attacker).status_code == 429
+    # Somebody else, elsewhere, logs in as usual.
+    assert login(app.test_client(), name="jose", REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+# -- every /admin route refuses anonymous requests -----------------------------------------------
+
+
+def test_every_admin_route_refuses_an_anonymous_request(app):
+    refuser = Refuser()
+    app.extensions["publisher"] = refuser
+    client = app.test_client()
+    rules = admin_rules(app)
+    assert len(rules) >= 15  # the walk really found the console
+    checked = []
+    for rule in rules:
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = fill(rule)
+        for method in sorted(rule.methods - {"OPTIONS", "HEAD"}):
+            response = client.open(url, method=method, data={"text": "hacked"})
+            if method == "GET":
+                assert response.status_code == 302, url
+                assert response.location.startswith("/admin/login"), url
+            else:
+                assert response.status_code == 401, (method, url)
+            checked.append((method, rule.endpoint))
+    assert refuser.calls == []
+    assert {e for _, e in checked} >= {
+        "console.save_text",
+        "console.upload_recording",
+        "console.restore_version",
+        "console.save_number",
+    }
+
+
+def test_only_the_login_form_and_its_stylesheet_are_public(app):
+    assert PUBLIC_ENDPOINTS == {"console.login", "console.static"}
+    client = app.test_client()
+    with client.get("/admin/static/console.css") as css:
+        assert css.status_code == 200
+    assert client.get("/admin/static/../templates/console/base.html").status_code == 404
+
+
+def test_a_post_without_the_csrf_token_is_refused(app, client):
+    refuser = Refuser()
+    app.extensions["publisher"] = refuser
+    login(client)
+    for rule in admin_rules(app):
+        if "POST" in rule.methods and rule.endpoint != "console.login":
+            response = client.post(fill(rule), data={"text": "x", "csrf_token": "forged"})
+            assert response.status_code == 400, rule.rule
+            assert client.post(fill(rule), data={"text": "x"}).status_code == 400
+    assert refuser.calls == []
+    assert client.get("/admin/").status_code == 200  # still logged in: logout needed a token
+
+
+def test_login_itself_needs_the_csrf_token(client):
+    response = client.post("/admin/login", data={"name": "maria", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_browser_phone_opens_to_logged_in_staff_outside_development(client):
+    assert client.get("/simulator").status_code == 404
+    login(client)
+    assert client.get("/simulator").status_code == 200
+
+
+def test_webhooks_and_audio_never_touch_the_staff_session(client):
+    # Twilio sends no cookies: no session is read, so cached audio carries no Vary: Cookie.
+    response = client.get("/audio/es/none.000000000000.wav")
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
