@@ -142,7 +142,11 @@ def import_command(
               help="Minutes a file must have been unreferenced before it is deleted.")
 def gc_command(older_than: int) -> None:
     """Delete audio files the manifest no longer references (after a grace period)."""
-    removed = collect_garbage(_audio_dir(), older_than_seconds=older_than * 60)
+    publisher = current_app.extensions.get("publisher")
+    keep = publisher.referenced_audio() if publisher is not None else ()  # published versions
+    removed = collect_garbage(
+        _audio_dir(), older_than_seconds=older_than * 60, also_referenced=keep
+    )
     for path in removed:
         click.echo(f"  removed {path}")
     click.echo(f"removed {len(removed)} unreferenced file(s)")

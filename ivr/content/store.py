@@ -75,8 +75,13 @@ class ContentStore:
         self._published: Snapshot | None = None
         self._published_stamp: Hashable | None = None
 
-    def follow(self, source: PublishedSource) -> None:
-        """Serve the live published version whenever there is one."""
+    def follow(self, source: PublishedSource, seed_audio: Path | None = None) -> None:
+        """Serve the live published version whenever there is one; until then the seed,
+        with ``seed_audio``'s manifest in each snapshot."""
+        if seed_audio is not None:
+            from ..audio.manifest import ManifestFile
+
+            self._manifest_file = ManifestFile(seed_audio)
         self._source = source
         self._published_stamp = None
         self._refresh_published()

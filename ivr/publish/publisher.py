@@ -1,85 +1,405 @@
 """The one API the staff console calls to read and change what the line serves.
 
-Every change makes a new immutable version (the whole pack plus its audio manifest), is
-validated before anything is written, switches the live pointer atomically and is written
-to the audit log. Nothing here knows about HTTP.
+Every change follows the same steps, holding the storage lock so two staff never lose each
+other's edits: take the live version (or the seed, before the first publish), apply the edit to
+its files, validate the would-be pack exactly as ``python -m ivr validate`` does, write a new
+immutable version, switch the live pointer atomically, write the audit log. A refused edit
+writes nothing. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..content import ContentPack
+from ..audio.catalogue import AudioCatalogue
+from ..audio.engines import choose_voice, make_engine
+from ..audio.manifest import Entry, Manifest, audio_file_name, load_manifest, text_sha256, utc_now
+from ..audio.pipeline import ACCEPTED_FORMATS, to_telephony
+from ..audio.recordings import RecordingRejected, convert_recording
+from ..content import ContentError, ContentPack, load_pack
+from ..content.store import ContentStore
+from . import edits
+from .audit import AuditLog, change
+from .drafts import Drafts
 from .models import AudioVersion, AuditEntry, Draft, Version
+from .storage import Storage
+from .versions import VersionStore
+
+log = logging.getLogger(__name__)
+
+_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.[0-9a-f]{12}\.wav")
+
+
+@dataclass(frozen=True)
+class _Base:
+    """What an edit starts from: the live version's files and manifest, or the seed's."""
+
+    files: dict[str, bytes]
+    manifest: Manifest
+    version: str | None
+
+
+def source_label(source: Any) -> str:
+    """``tts:espeak:es-419@145wpm`` or ``staff:ana``: where an audio file came from."""
+    if source.get("kind") == "staff":
+        return f"staff:{source.get('by', '?')}"
+    return f"tts:{source.get('engine', '?')}:{source.get('voice', '?')}"
 
 
 class Publisher:
+    def __init__(
+        self,
+        storage: Storage,
+        store: ContentStore,
+        catalogue: AudioCatalogue,
+        *,
+        seed_content: Path,
+        seed_audio: Path,
+        tts_engine: str = "espeak",
+        tts_client: Any | None = None,
+    ) -> None:
+        """``tts_client`` is handed to engines that call a service (a fake Google in tests)."""
+        self.storage = storage
+        self.store = store
+        self.catalogue = catalogue
+        self.seed_content = Path(seed_content)
+        self.seed_audio = Path(seed_audio)
+        self.tts_engine = tts_engine
+        self.tts_client = tts_client
+        self.versions_store = VersionStore(storage)
+        self.audit = AuditLog(storage)
+        self.drafts = Drafts(storage)
+
+    # -- reading ---------------------------------------------------------------------------
+
     def pack(self) -> ContentPack:
         """The live pack (the seed `prompts/` until the first publish)."""
-        raise NotImplementedError
+        return self.store.current()
 
     def live_version(self) -> Version | None:
         """The live version; None while the line still serves the seed."""
-        raise NotImplementedError
+        live = self.versions_store.live_id()
+        return self.versions_store.meta(live, live) if live else None
+
+    def versions(self) -> list[Version]:
+        """Every published version, newest first."""
+        return self.versions_store.all()
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest staff actions, newest first."""
+        return self.audit.latest(limit)
+
+    def audio_path(self, lang: str, file: str) -> Path | None:
+        """Where an audio file (published, or the seed's) is on disk; None if nowhere."""
+        if not _LANG.fullmatch(lang or "") or not _FILE.fullmatch(file or ""):
+            return None
+        found = self.versions_store.audio_path(lang, file)
+        if found is not None:
+            return found
+        seed = self.seed_audio / lang / file
+        return seed if seed.is_file() else None
+
+    # -- text and directory ----------------------------------------------------------------
 
     def set_text(self, lang: str, prompt_id: str, text: str, *, author: str) -> Version:
         """Publish a new text for one prompt in one language (comments and order of the
         YAML file are kept). Raises ContentError (nothing saved) if the pack would be invalid,
         KeyError for an unknown language or prompt (derived `number.*` prompts included: they
-        are spoken from the directory)."""
-        raise NotImplementedError
+        are spoken from the directory). Its audio turns stale, so the line says the new text
+        with <Say> until audio is rebuilt or recorded."""
+        return self._commit(
+            author, "set_text", lambda base: edits.set_text(base.files, lang, prompt_id, text)
+        )
 
     def set_number(self, number_id: str, *, author: str, **fields: Any) -> Version:
-        """Change a directory number: e164, channels, dial_from, label, source, decision.
-        KeyError for an unknown number, ValueError for an unknown field, ContentError when the
-        pack would be invalid (a bad E.164 included)."""
-        raise NotImplementedError
+        """Change a directory number: e164, channels, dial_from, label, source, decision
+        (None removes an optional field). KeyError for an unknown number, ValueError for an
+        unknown field, ContentError when the pack would be invalid (a bad E.164 included)."""
+        return self._commit(
+            author, "set_number", lambda base: edits.set_number(base.files, number_id, fields)
+        )
 
     def set_organization(self, org_id: str, *, author: str, **fields: Any) -> Version:
         """Change an organization: name, region, helps, sources, links, decision."""
-        raise NotImplementedError
+        return self._commit(
+            author,
+            "set_organization",
+            lambda base: edits.set_organization(base.files, org_id, fields),
+        )
+
+    # -- audio -----------------------------------------------------------------------------
 
     def rebuild_audio(self, lang: str, prompt_id: str, *, author: str) -> Version:
-        """Synthesize the prompt's current text with TTS_ENGINE (the same pipeline as
-        `flask audio build`) and publish it, replacing a staff recording too (staff asked)."""
-        raise NotImplementedError
+        """Synthesize the prompt's current text with TTS_ENGINE (the same voices and pipeline
+        as `flask audio build`) and publish it, replacing a staff recording too (staff asked).
+        KeyError for an unknown language or prompt; EngineError or AudioRejected if the engine
+        fails (nothing published)."""
+        pack = self.pack()
+        language = pack.language(lang)
+        if language is None:
+            raise KeyError(f"unknown language {lang!r}")
+        text = _text(pack, lang, prompt_id)
+        choice = choose_voice(language, self.tts_engine)
+        engine = make_engine(choice.engine, self.tts_client)
+        # Slow (a subprocess or the network): done before taking the publish lock.
+        audio = to_telephony(engine.synthesize(text, choice.settings))
+        source = {"kind": "tts", "engine": choice.engine, "voice": engine.voice_id(choice.settings)}
+        entry = self._store_audio(lang, prompt_id, text, audio.data, source, audio.duration)
+        summary = f"rebuilt with {source_label(source)}"
+        return self._commit_audio(author, "rebuild_audio", entry, summary)
 
     def stage_recording(
         self, lang: str, prompt_id: str, data: bytes, filename: str, *, author: str
     ) -> Draft:
-        """Convert an upload for the phone and keep it as a draft to preview; nothing live
-        changes. Raises RecordingRejected naming what is wrong."""
-        raise NotImplementedError
+        """Convert an upload for the phone (the pydub pipeline of `flask audio import`) and
+        keep it as a draft to preview; nothing live changes. Raises RecordingRejected naming
+        the file and what is wrong."""
+        name = Path(filename or "upload").name
+        suffix = Path(name).suffix.lower().lstrip(".")
+        if suffix and suffix not in ACCEPTED_FORMATS:
+            raise RecordingRejected(
+                f"{name}: .{suffix} is not an audio format the line takes "
+                f"({', '.join(ACCEPTED_FORMATS)}); the old audio is still in place"
+            )
+        text, audio = convert_recording(self.pack(), lang, prompt_id, data, name)
+        return self.drafts.stage(lang, prompt_id, text, audio, author=author, original=name)
 
     def draft_audio(self, draft_id: str) -> Path:
         """The processed WAV of a draft (to serve the preview). KeyError if unknown."""
-        raise NotImplementedError
+        return self.drafts.path(draft_id)
 
     def publish_recording(self, draft_id: str, *, author: str) -> Version:
-        """Publish a staged draft as the prompt's audio."""
-        raise NotImplementedError
+        """Publish a staged draft as the prompt's audio. It speaks the text it was recorded
+        for: if that text was edited since, it is published but shows (and plays) as stale."""
+        staged = self.drafts.get(draft_id)
+        draft = staged.draft
+        _text(self.pack(), draft.lang, draft.prompt_id)  # the prompt must still exist
+        source = {"kind": "staff", "by": staged.author, "original": staged.original}
+        entry = self._store_audio(
+            draft.lang, draft.prompt_id, staged.text, staged.data, source, draft.duration
+        )
+        return self._commit_audio(
+            author, "publish_recording", entry, f"recording {staged.original} by {staged.author}"
+        )
 
     def audio_history(self, lang: str, prompt_id: str) -> list[AudioVersion]:
-        """Every audio file this prompt has had in any version, newest first."""
-        raise NotImplementedError
+        """Every audio file this prompt has had (the seed's and every version's), newest
+        first; ``live`` marks the one the live version plays."""
+        first: dict[str, Entry] = {}
+        for entry, _ in self._entries(lang, prompt_id):
+            first.setdefault(entry.file, entry)
+        live = self.store.snapshot().manifest
+        live_entry = live.get(lang, prompt_id) if live is not None else None
+        live_file = live_entry.file if live_entry is not None else None
+        history = [
+            AudioVersion(
+                file=entry.file,
+                source=source_label(entry.source),
+                created=entry.created,
+                text=entry.text,
+                live=entry.file == live_file,
+            )
+            for entry in first.values()
+        ]
+        history.sort(key=lambda a: a.created, reverse=True)
+        return history
 
     def restore_audio(self, lang: str, prompt_id: str, file: str, *, author: str) -> Version:
-        """Publish an earlier audio file again, with the text it speaks (so it plays)."""
-        raise NotImplementedError
+        """Publish an earlier audio file again, and the prompt's text back to the words it
+        speaks, so it plays (not <Say>). KeyError if the prompt never had that file."""
+        candidates = [(e, v) for e, v in self._entries(lang, prompt_id) if e.file == file]
+        if not candidates:
+            raise KeyError(f"{lang} {prompt_id} never had audio {file!r}")
+        entry, raw_text = candidates[-1][0], None
+        for candidate, version_id in reversed(candidates):  # newest first; usually one load
+            raw_text = self._raw_text_for(candidate, version_id)
+            if raw_text is not None:
+                entry = candidate
+                break
 
-    def versions(self) -> list[Version]:
-        """Every published version, newest first."""
-        raise NotImplementedError
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            files, summary = base.files, f"audio {file}"
+            if raw_text is not None:
+                pack = self._load(base.files)
+                if pack.raw_texts(lang).get(prompt_id) != raw_text:
+                    text_edit = edits.set_text(base.files, lang, prompt_id, raw_text)
+                    files, summary = text_edit.files, f"{summary}; text {text_edit.summary}"
+            manifest = _with(base.manifest, entry)
+            return edits.Edit(files, f"{lang} {prompt_id}", summary), manifest
+
+        return self._commit(author, "restore_audio", edit)
+
+    # -- versions --------------------------------------------------------------------------
 
     def restore_version(self, version_id: str, *, author: str) -> Version:
-        """Publish a NEW version equal to `version_id` (history is never rewritten)."""
-        raise NotImplementedError
+        """Publish a NEW version equal to `version_id` (history is never rewritten).
+        KeyError for an unknown version."""
+        old = self.versions_store.meta(version_id)
 
-    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
-        """The latest staff actions, newest first."""
-        raise NotImplementedError
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            files = self.versions_store.files(old.id)
+            what = f"version {old.id}"
+            return edits.Edit(files, what, f"restored version {old.id} ({old.summary})"), (
+                self.versions_store.manifest(old.id)
+            )
 
-    def audio_path(self, lang: str, file: str) -> Path | None:
-        """Where an audio file (published, or the seed's) is on disk; None if nowhere."""
-        raise NotImplementedError
+        return self._commit(author, "restore_version", edit)
+
+    def publish_seed(self, *, author: str) -> Version:
+        """Publish the repository's `prompts/` and `audio/manifest.json` as a new version
+        (deploys developers' edits once staff have published from the console)."""
+
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            seed = self._seed()
+            return edits.Edit(seed.files, "seed", "prompts/ and audio/manifest.json"), (
+                seed.manifest
+            )
+
+        return self._commit(author, "publish_seed", edit)
+
+    def referenced_audio(self) -> set[tuple[str, str]]:
+        """``(lang, file)`` of every audio file any version uses (for `flask audio gc`)."""
+        return {
+            (entry.language, entry.file)
+            for version_id in self.versions_store.ids()
+            for entry in self.versions_store.manifest(version_id).entries.values()
+        }
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _commit(
+        self,
+        author: str,
+        action: str,
+        edit: Callable[[_Base], edits.Edit | tuple[edits.Edit, Manifest]],
+    ) -> Version:
+        if not author or not author.strip():
+            raise ValueError("every change needs the staff member's name (author)")
+        with self.storage.lock():
+            base = self._base()
+            result = edit(base)
+            change_, manifest = result if isinstance(result, tuple) else (result, base.manifest)
+            if (
+                base.version is not None
+                and change_.files == base.files
+                and manifest.to_json() == base.manifest.to_json()
+            ):
+                return self.versions_store.meta(base.version, base.version)  # nothing changed
+            self._load(change_.files)  # raises ContentError naming every problem; nothing written
+            summary = f"{change_.what}: {change_.summary}"
+            version = self.versions_store.write(
+                change_.files, manifest, author=author, summary=_one_line(summary)
+            )
+            self.versions_store.set_live(version.id)
+            self.audit.record(
+                who=author, action=action, what=change_.what, summary=change_.summary,
+                version=version.id,
+            )
+        self.store.reload()
+        log.info("published version %s by %s: %s", version.id, author, action)
+        return replace(version, live=True)
+
+    def _commit_audio(self, author: str, action: str, entry: Entry, summary: str) -> Version:
+        what = f"{entry.language} {entry.prompt_id}"
+
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            before = base.manifest.get(entry.language, entry.prompt_id)
+            old = f"{before.file} ({source_label(before.source)})" if before else None
+            return edits.Edit(base.files, what, f"{summary}: {change(old, entry.file)}"), _with(
+                base.manifest, entry
+            )
+
+        return self._commit(author, action, edit)
+
+    def _store_audio(
+        self, lang: str, prompt_id: str, text: str, data: bytes, source: dict, duration: float
+    ) -> Entry:
+        name = audio_file_name(prompt_id, data)
+        self.versions_store.put_audio(lang, name, data)  # immutable: same name, same bytes
+        return Entry(
+            language=lang,
+            prompt_id=prompt_id,
+            text=text,
+            text_sha256=text_sha256(text),
+            source=source,
+            duration=duration,
+            created=utc_now(),
+            file=name,
+        )
+
+    def _base(self) -> _Base:
+        live = self.versions_store.live_id()
+        if live is None:
+            return self._seed()
+        return _Base(
+            self.versions_store.files(live), self.versions_store.manifest(live), live
+        )
+
+    def _seed(self) -> _Base:
+        files = {
+            path.relative_to(self.seed_content).as_posix(): path.read_bytes()
+            for path in sorted(self.seed_content.rglob("*.yaml"))
+        }
+        return _Base(files, load_manifest(self.seed_audio), None)
+
+    @staticmethod
+    def _load(files: dict[str, bytes]) -> ContentPack:
+        """The pack these files make, validated (ContentError if they are refused)."""
+        with tempfile.TemporaryDirectory(prefix="ivr-pack-") as folder:
+            for name, data in files.items():
+                path = Path(folder) / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            return load_pack(Path(folder))
+
+    def _entries(self, lang: str, prompt_id: str) -> list[tuple[Entry, str | None]]:
+        """The prompt's manifest entry in the seed and in every version (oldest first), with
+        the version id (None for the seed); only entries whose file still exists."""
+        manifests = [(load_manifest(self.seed_audio), None)] + [
+            (self.versions_store.manifest(v), v) for v in self.versions_store.ids()
+        ]
+        found = []
+        for manifest, version_id in manifests:
+            entry = manifest.get(lang, prompt_id)
+            if entry is not None and self.audio_path(lang, entry.file) is not None:
+                found.append((entry, version_id))
+        return found
+
+    def _raw_text_for(self, entry: Entry, version_id: str | None) -> str | None:
+        """The authored text (placeholders unexpanded) that ``entry`` speaks in that version,
+        or None if there it was already stale."""
+        files = self._seed().files if version_id is None else self.versions_store.files(version_id)
+        try:
+            pack = self._load(files)
+        except ContentError:  # an old seed may no longer load; its audio can still come back
+            return None
+        if pack.texts(entry.language).get(entry.prompt_id) != entry.text:
+            return None
+        return pack.raw_texts(entry.language).get(entry.prompt_id)
+
+
+def _text(pack: ContentPack, lang: str, prompt_id: str) -> str:
+    if pack.language(lang) is None:
+        raise KeyError(f"unknown language {lang!r}")
+    try:
+        return pack.texts(lang)[prompt_id]
+    except KeyError:
+        raise KeyError(f"no prompt {prompt_id!r} in {lang}") from None
+
+
+def _with(manifest: Manifest, entry: Entry) -> Manifest:
+    """A copy of ``manifest`` with ``entry`` in place of the prompt's old one."""
+    new = Manifest(dict(manifest.entries))
+    new.put(entry)
+    return new
+
+
+def _one_line(summary: str, limit: int = 160) -> str:
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
