@@ -32,7 +32,7 @@ def test_every_prompt_is_built_in_telephony_format_at_the_target_level(built):
     assert 0.8 < len(decoded) / 1000 < 4.0
     assert entry.duration == pytest.approx(len(decoded) / 1000, abs=0.01)
     assert active_speech_level(decoded).active_dbov == pytest.approx(TARGET_DBOV, abs=1.0)
-    assert entry.source == {"kind": "tts", "engine": "espeak", "voice": "es-419@145wpm"}
+    assert entry.source == {"kind": "tts", "engine": "espeak", "voice": "es-419@160wpm"}
 
 
 def test_a_second_build_changes_nothing(built):

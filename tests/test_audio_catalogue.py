@@ -20,7 +20,7 @@ from ivr.audio.manifest import (
 )
 
 TEXT = "Para repetir, marque 9."
-TTS = {"kind": "tts", "engine": "espeak", "voice": "es-419@145wpm"}
+TTS = {"kind": "tts", "engine": "espeak", "voice": "es-419@160wpm"}
 STAFF = {"kind": "staff", "by": "ana", "original": "repetir.m4a"}
 
 

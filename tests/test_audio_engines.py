@@ -128,7 +128,7 @@ def test_espeak_refuses_an_unknown_voice():
 
 
 def test_the_voice_recorded_for_espeak_includes_the_rate():
-    assert EspeakEngine().voice_id({"voice": "es-419"}) == "es-419@145wpm"
+    assert EspeakEngine().voice_id({"voice": "es-419"}) == "es-419@160wpm"
     assert EspeakEngine().voice_id({"voice": "es-419", "rate": 120}) == "es-419@120wpm"
 
 

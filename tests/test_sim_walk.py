@@ -107,7 +107,8 @@ def test_the_whole_line_walks_without_a_single_problem(line_report):
 def test_every_situation_is_reached_in_every_language(line_report):
     pack = line_report.pack
     reached = {(g.situation, g.lang) for g in line_report.guidance if g.seconds is not None}
-    expected = {(s, lang.code) for s in pack.situations() for lang in pack.languages}
+    pages = [*pack.situations(), *pack.references()]
+    expected = {(s, lang.code) for s in pages for lang in pack.languages}
     assert reached == expected
 
 
@@ -121,3 +122,13 @@ def test_every_play_in_the_line_has_a_caption_from_the_content(line_report):
 def test_a_first_time_caller_never_waits_for_a_timeout_on_the_way_to_guidance(line_report):
     for g in line_report.guidance:
         assert sum(seconds for _, seconds in g.heard) == pytest.approx(g.seconds, abs=0.2), g
+
+
+def test_every_situation_starts_within_30_seconds_of_audio_for_a_first_time_caller(line_report):
+    # Audio seconds of the committed prompts, not wall-clock time: a content guard (issue 4).
+    late = [
+        (g.situation, g.lang, g.seconds)
+        for g in line_report.guidance
+        if not g.reference and (g.seconds is None or g.seconds > 30.0)
+    ]
+    assert late == []

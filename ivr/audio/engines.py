@@ -21,9 +21,10 @@ from .ssml import to_ssml
 ENGINES = ("espeak", "google")
 DEFAULT_ENGINE = "espeak"
 
-#: espeak-ng's default is 175 words per minute; callers on a noisy phone line, many with low
-#: literacy, follow 145 much better, and it is still faster than Google's slowed voices.
-ESPEAK_RATE_WPM = 145
+#: espeak-ng's default is 175 words per minute, brisk for callers on a noisy phone line, many
+#: with low literacy. 160 is ordinary conversational pace; numbers are read digit by digit, and
+#: slower still on request, whatever this rate.
+ESPEAK_RATE_WPM = 160
 
 #: Slightly under Google's normal rate for the same reason.
 GOOGLE_SPEAKING_RATE = 0.9

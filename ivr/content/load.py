@@ -173,6 +173,7 @@ def _node(nid: str, item: Any, r: _Reader) -> Node:
         repeat=r.field(FLOW, key, item, "repeat", str, None),
         number=r.field(FLOW, key, item, "number", str, None),
         situation=r.field(FLOW, key, item, "situation", str, None),
+        reference=r.field(FLOW, key, item, "reference", str, None),
     )
 
 

@@ -96,6 +96,9 @@ class Node:
     repeat: str | None = None  # MENU: the node the repeat key replays (default: itself)
     number: str | None = None  # TRANSFER: the directory number dialled
     situation: str | None = None  # marks the first node of a caller situation's guidance
+    # Marks the first node of a reference page (organizations by city, news): measured by the
+    # walk like a situation, but reached through help rather than from the main menu.
+    reference: str | None = None
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
@@ -153,3 +156,7 @@ class ContentPack:
     def situations(self) -> dict[str, str]:
         """situation name -> the node where its guidance starts."""
         return {n.situation: n.id for n in self.flow.nodes.values() if n.situation}
+
+    def references(self) -> dict[str, str]:
+        """reference page name -> the node where it starts."""
+        return {n.reference: n.id for n in self.flow.nodes.values() if n.reference}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..content import ContentPack, NodeKind, Option
 from . import events as ev
@@ -23,13 +23,16 @@ Caption = Callable[[ev.Prompt], str]
 
 @dataclass(frozen=True)
 class Guidance:
-    situation: str
+    situation: str  # or the name of a reference page (see `reference`)
     lang: str
     keys: str
     seconds: float | None  # None: the guidance was never heard
     problem: str = ""
     # What the caller heard before the guidance, and for how long: where the seconds go.
     heard: tuple[tuple[str, float], ...] = ()
+    # A reference page (organizations by city, news) rather than a caller's situation: measured
+    # and reported, but the 30 s aim is for situations.
+    reference: bool = False
 
 
 def _norm(text: str) -> str:
@@ -51,6 +54,10 @@ def plan(pack: ContentPack, lang: str, target: str) -> list[tuple[str, str]] | N
         nexts = [(node.next, steps)] if node.kind is NodeKind.MESSAGE and node.next else []
         for option in node.options:
             nexts.append((option.goto, [*steps, (option.key, pack.text(lang, option.prompt))]))
+        if "help" in node.announce:
+            # Reference pages hang off help, which menus announce as a global key, not an option.
+            words = pack.text(lang, "keys.help")
+            nexts.append((flow.help, [*steps, (flow.keys["help"], words)]))
         for following, route in nexts:
             if following not in seen:
                 seen.add(following)
@@ -113,23 +120,16 @@ def time_to_guidance(
     auth_token: str = "",
     media: MediaLibrary | None = None,
 ) -> list[Guidance]:
-    """One row per situation and language, in the pack's order."""
+    """One row per situation and language, in the pack's order, then the reference pages."""
     rows = []
-    for situation, node_id in pack.situations().items():
+    targets = [(name, node, False) for name, node in pack.situations().items()]
+    targets += [(name, node, True) for name, node in pack.references().items()]
+    for name, node_id, reference in targets:
         for language in pack.languages:
-            rows.append(
-                _measure(
-                    pack,
-                    language.code,
-                    situation,
-                    node_id,
-                    transport,
-                    url,
-                    caption,
-                    auth_token,
-                    media,
-                )
+            row = _measure(
+                pack, language.code, name, node_id, transport, url, caption, auth_token, media
             )
+            rows.append(replace(row, reference=reference))
     return rows
 
 

@@ -98,7 +98,7 @@ def format_explanation(report: WalkReport, max_seconds: float) -> str:
     """For each situation over the target: what the caller heard before it, longest first."""
     lines = []
     for g in report.guidance:
-        if g.seconds is None or g.seconds <= max_seconds:
+        if g.seconds is None or g.seconds <= max_seconds or g.reference:
             continue
         lines += ["", f"{g.situation} in {g.lang}: {g.seconds:.1f} s before the guidance"]
         for text, seconds in sorted(g.heard, key=lambda part: -part[1]):
@@ -119,9 +119,19 @@ def format_report(report: WalkReport, max_seconds: float) -> str:
         "",
         f"  {'situation':<24} {'lang':<5} {'keys':<12} {'seconds':>8}",
     ]
+    in_references = False
     for g in report.guidance:
+        if g.reference and not in_references:
+            in_references = True
+            lines += [
+                "",
+                "Reference pages (through help, key 0; the target is for situations):",
+                "",
+                f"  {'page':<24} {'lang':<5} {'keys':<12} {'seconds':>8}",
+            ]
         seconds = f"{g.seconds:8.1f}" if g.seconds is not None else "       -"
-        flag = "  over target" if g.seconds is not None and g.seconds > max_seconds else ""
+        late = g.seconds is not None and g.seconds > max_seconds and not g.reference
+        flag = "  over target" if late else ""
         lines.append(f"  {g.situation:<24} {g.lang:<5} {g.keys:<12} {seconds}{flag}")
     lines += ["", "Directory numbers: T = reachable by transfer, s = spoken to the caller", ""]
     lines.append(f"  {'number':<28} {'e164':<15} " + " ".join(f"{c:>3}" for c in langs))
