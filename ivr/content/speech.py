@@ -17,7 +17,11 @@ PLACEHOLDER = re.compile(r"\{(?P<style>number|slow):(?P<id>[a-z0-9_]+)\}")
 
 def digit_groups(e164: str) -> list[str]:
     """'+526641946209' -> ['52', '664', '194', '6209'] (country code first)."""
-    parsed = phonenumbers.parse(e164)
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        # Validation names the bad number (with file and key); loading must not crash first.
+        return re.findall(r"\d+", e164) or ["0"]
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return re.findall(r"\d+", formatted)
 

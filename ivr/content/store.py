@@ -90,11 +90,11 @@ class ContentStore:
         """The pack and manifest to serve; the same object for the rest of a request."""
         if not has_request_context():
             return self._snapshot()
-        pinned = g.get("_content_snapshot")
-        if pinned is None or pinned[0] is not self:
-            pinned = (self, self._snapshot())
-            g._content_snapshot = pinned
-        return pinned[1]
+        pinned = g.setdefault("_content_snapshots", {})  # by store: tests run several apps
+        snapshot = pinned.get(id(self))
+        if snapshot is None:
+            snapshot = pinned[id(self)] = self._snapshot()
+        return snapshot
 
     def current(self) -> ContentPack:
         return self.snapshot().pack
@@ -158,5 +158,5 @@ class ContentStore:
             self._published_stamp = None  # the stamp may not have changed within a tick
             self._refresh_published()
         if has_request_context():
-            g.pop("_content_snapshot", None)
+            g.get("_content_snapshots", {}).pop(id(self), None)  # now see what was published
         return self._snapshot().pack

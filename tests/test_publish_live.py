@@ -1,0 +1,143 @@
+"""The line serves the seed until the first publish, then the live version, in every worker."""
+
+from __future__ import annotations
+
+import pytest
+from test_publish_support import call, edited, first_prompt, make_line, played, verbs
+
+from ivr.content import ContentError
+
+
+@pytest.fixture
+def line(tmp_path):
+    return make_line(tmp_path)
+
+
+def test_before_any_publish_the_line_serves_the_seed_and_writes_nothing(line):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+
+    twiml = call(app)
+
+    assert publisher.live_version() is None and publisher.versions() == []
+    assert verbs(twiml) == ["Play"] * len(publisher.pack().languages)
+    assert not (line.data / "content").exists()
+
+
+def test_a_text_published_in_one_worker_is_served_by_another(line):
+    worker_a, worker_b = line.app(), line.app()
+    pack = worker_a.extensions["content"].current()
+    prompt = first_prompt(pack)
+    assert played(call(worker_b), "es") is not None
+
+    version = worker_a.extensions["publisher"].set_text(
+        "es", prompt, edited(pack, prompt, "Bienvenida"), author="ana"
+    )
+
+    twiml = call(worker_b)  # no reload: worker B notices the live pointer moved
+    assert "Bienvenida." in twiml
+    assert played(twiml, "es") is None  # the old recording no longer speaks it: <Say>
+    assert played(twiml, "en") is not None  # other languages keep their audio
+    assert worker_b.extensions["content"].snapshot().version == version.id == "1"
+
+
+def test_the_seed_prompts_folder_is_no_longer_served_after_a_publish(line):
+    app = line.app()
+    pack = app.extensions["content"].current()
+    prompt = first_prompt(pack)
+    app.extensions["publisher"].set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
+    texts, raw = line.prompts / "text" / "es.yaml", pack.raw_texts("es")[prompt]
+    yaml_text = texts.read_text(encoding="utf-8")
+    texts.write_text(yaml_text.replace(raw, f"Castellano. {raw}"), encoding="utf-8")
+    assert "Castellano. " in texts.read_text(encoding="utf-8")
+
+    assert "Castellano" not in call(line.app())
+    assert "Hola." in call(line.app())
+
+
+def test_one_request_keeps_the_pack_and_manifest_of_one_version(line):
+    app = line.app()
+    store, catalogue = app.extensions["content"], app.extensions["audio"]
+    publisher = line.app().extensions["publisher"]  # another worker publishes mid-request
+    pack = store.current()
+    prompt = first_prompt(pack)
+    first, second = edited(pack, prompt, "Primera"), edited(pack, prompt, "Segunda")
+    publisher.set_text("es", prompt, first, author="ana")
+
+    with app.test_request_context("/voice", method="POST"):
+        before = store.snapshot()
+        publisher.rebuild_audio("es", prompt, author="ana")
+        publisher.set_text("es", prompt, second, author="ana")
+
+        assert store.snapshot() is before
+        assert store.current().text("es", prompt) == first
+        assert catalogue.manifest() is before.manifest
+        assert catalogue.url_for("es", prompt, first) is None  # version 1 has no audio for it
+
+    with app.test_request_context("/voice", method="POST"):
+        after = store.snapshot()
+        assert (before.version, after.version) == ("1", "3")
+        assert after.pack.text("es", prompt) == second
+        # Version 3 keeps version 2's rebuilt audio, which speaks the first text: stale.
+        assert after.manifest.get("es", prompt).text == first
+        assert catalogue.url_for("es", prompt, second) is None
+
+
+def test_a_refused_edit_writes_nothing_and_the_line_keeps_serving(line):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    prompt = first_prompt(publisher.pack())
+    publisher.set_text("es", prompt, edited(publisher.pack(), prompt, "Hola"), author="ana")
+    stored, served = line.stored_files(), call(app)
+
+    with pytest.raises(ContentError) as empty:
+        publisher.set_text("es", prompt, "   ", author="ana")
+    with pytest.raises(ContentError) as no_key:
+        publisher.set_text("es", prompt, "Español.", author="ana")  # no longer names its key
+    with pytest.raises(ContentError) as bad_number:
+        publisher.set_number(next(iter(publisher.pack().numbers)), e164="12345", author="ana")
+
+    assert [(p.file, p.key) for p in empty.value.problems] == [("text/es.yaml", prompt)]
+    assert [(p.file, p.key) for p in no_key.value.problems] == [("text/es.yaml", prompt)]
+    assert any(p.file == "directory.yaml" for p in bad_number.value.problems)
+    assert line.stored_files() == stored
+    assert [v.id for v in publisher.versions()] == ["1"]
+    assert call(line.app()) == served
+
+
+def test_unknown_ids_and_fields_are_named(line):
+    publisher = line.app().extensions["publisher"]
+    number = next(iter(publisher.pack().numbers))
+
+    with pytest.raises(KeyError, match="unknown language 'xx'"):
+        publisher.set_text("xx", "safety.notice", "Hi.", author="ana")
+    with pytest.raises(KeyError, match="no prompt 'nope'"):
+        publisher.set_text("es", "nope", "Hola.", author="ana")
+    with pytest.raises(KeyError, match="directory.yaml"):
+        publisher.set_text("es", f"number.{number}", "Hola.", author="ana")
+    with pytest.raises(KeyError, match="no number 'nope'"):
+        publisher.set_number("nope", label="x", author="ana")
+    with pytest.raises(ValueError, match="colour is not a field of a number"):
+        publisher.set_number(number, colour="red", author="ana")
+    with pytest.raises(KeyError, match="no organization 'nope'"):
+        publisher.set_organization("nope", name="x", author="ana")
+    with pytest.raises(KeyError, match="no version '99'"):
+        publisher.restore_version("99", author="ana")
+    with pytest.raises(ValueError, match="author"):
+        publisher.set_text("es", "safety.notice", "Hola.", author="")
+    assert publisher.versions() == []
+
+
+def test_a_damaged_live_version_is_refused_and_the_last_good_one_served(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    worker = line.app()
+    assert "Uno." in call(worker)
+    version = publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
+    # A disk fault (or a hand edit) breaks the stored copy of the new live version.
+    flow = line.data / "content" / "versions" / f"{int(version.id):06d}" / "pack" / "flow.yaml"
+    flow.write_text("nodes: [", encoding="utf-8")
+
+    assert "Uno." in call(worker)
