@@ -1,0 +1,81 @@
+"""`flask content versions|restore|publish-seed|log`, and `flask audio gc` keeping what
+published versions still play."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_publish_support import call, edited, first_prompt, make_line, played
+
+from ivr.audio.manifest import load_manifest, save_manifest
+
+
+@pytest.fixture
+def line(tmp_path):
+    return make_line(tmp_path)
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_publish_seed_then_list_restore_and_read_the_log(line):
+    app = line.app()
+    assert "nothing published yet" in run(app, "content", "versions").output
+
+    seeded = run(app, "content", "publish-seed", "--by", "dev")
+    pack = app.extensions["publisher"].pack()
+    prompt = first_prompt(pack)
+    app.extensions["publisher"].set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
+    restored = run(app, "content", "restore", "1", "--by", "dev")
+    listed = run(app, "content", "versions")
+    log = run(app, "content", "log")
+
+    assert seeded.exit_code == 0 and "version 1 is live" in seeded.output
+    assert restored.exit_code == 0 and "version 3 is live" in restored.output
+    rows = listed.output.splitlines()
+    assert rows[0].startswith("*     3") and "dev" in rows[0] and "restored version 1" in rows[0]
+    assert rows[1].startswith("      2") and "ana" in rows[1]
+    assert [row.split()[2] for row in log.output.splitlines()] == [
+        "restore_version", "set_text", "publish_seed"
+    ]
+    assert "Hola." not in call(line.app())
+
+
+def test_restore_of_an_unknown_version_is_a_usage_error(line):
+    result = run(line.app(), "content", "restore", "7")
+
+    assert result.exit_code == 2 and "no version '7'" in result.output
+
+
+def test_publish_seed_refuses_a_broken_prompts_folder_and_keeps_the_live_version(line):
+    app = line.app()
+    run(app, "content", "publish-seed", "--by", "dev")
+    (line.prompts / "flow.yaml").write_text("nodes: [", encoding="utf-8")
+
+    result = run(app, "content", "publish-seed", "--by", "dev")
+
+    assert result.exit_code == 1 and "flow.yaml" in result.output
+    assert "nothing was published" in result.output
+    assert [v.id for v in app.extensions["publisher"].versions()] == ["1"]
+
+
+def test_audio_gc_keeps_seed_files_a_published_version_still_plays(line):
+    app = line.app()
+    run(app, "content", "publish-seed", "--by", "dev")
+    kept = played(call(app), "es")
+    # A developer rebuilds the seed: the manifest no longer names the file version 1 plays.
+    manifest = load_manifest(line.audio)
+    del manifest.entries[("es", first_prompt(app.extensions["publisher"].pack()))]
+    save_manifest(line.audio, manifest)
+    orphan = line.audio / "es" / "orphan.0123456789ab.wav"
+    orphan.write_bytes(b"RIFF")
+    for path in (orphan, line.audio / "es" / kept):
+        os.utime(path, (0, 0))
+
+    result = run(app, "audio", "gc", "--older-than", "0")
+
+    assert result.exit_code == 0, result.output
+    assert not orphan.exists() and (line.audio / "es" / kept).exists()
+    assert played(call(line.app()), "es") == kept
