@@ -86,7 +86,8 @@ def _describe(pack: ContentPack, node: Node, lang: str) -> tuple[str, str]:
     first = node.prompts[0] if node.prompts else (node.options[0].prompt if node.options else "")
     if node.kind is NodeKind.MENU:
         title = f"Menu: {node.id}" if node.id != pack.flow.main else "Main menu"
-        return title, f"{len(node.options)} options"
+        count = len(node.options)
+        return title, f"{count} option{'s' if count != 1 else ''}"
     if node.situation:
         return f"Guidance: {node.situation}", texts.get(first, "")
     if node.kind is NodeKind.END:
@@ -133,7 +134,12 @@ def layout(pack: ContentPack, lang: str) -> tuple[dict[str, Box], list[Edge]]:
         if depth[edge.target] > depth[edge.source]:
             drawn.append(edge)
         else:
-            boxes[edge.source].back.append(f"{edge.label}: {edge.target}")
+            note = (
+                f"then back to {edge.target}"
+                if edge.label == "then"
+                else (f"{edge.label} → {edge.target}")
+            )
+            boxes[edge.source].back.append(note)
     return boxes, drawn
 
 
@@ -165,7 +171,7 @@ def flow_svg(pack: ContentPack, lang: str, link: Callable[[str], str]) -> Markup
         )
     for box in boxes.values():
         target = link(box.id)
-        extra = ("then " + ", ".join(box.back)) if box.back else ""
+        extra = ", ".join(box.back)
         out.append(
             f'<a href="{escape(target)}" class="node" data-node="{escape(box.id)}">'
             f"<title>{escape(box.title)}: {escape(box.subtitle)}</title>"
