@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from test_publish_support import call, edited, first_prompt, make_line, played, verbs
 
@@ -141,3 +143,29 @@ def test_a_damaged_live_version_is_refused_and_the_last_good_one_served(line):
     flow.write_text("nodes: [", encoding="utf-8")
 
     assert "Uno." in call(worker)
+
+
+def test_two_staff_publishing_at_once_both_keep_their_edit(line):
+    workers = [line.app().extensions["publisher"] for _ in range(2)]
+    pack = workers[0].pack()
+    langs = ["es", "en"]
+    prompts = {lang: first_prompt(pack, lang) for lang in langs}
+    words = {"es": "Hola", "en": "Hello"}
+
+    threads = [
+        threading.Thread(
+            target=publisher.set_text,
+            args=(lang, prompts[lang], edited(pack, prompts[lang], words[lang], lang)),
+            kwargs={"author": lang},
+        )
+        for publisher, lang in zip(workers, langs, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    live = line.app().extensions["publisher"]
+    assert [v.id for v in live.versions()] == ["2", "1"]
+    for lang in langs:  # the second publish started from the first one's version
+        assert live.pack().raw_texts(lang)[prompts[lang]].startswith(f"{words[lang]}. ")
