@@ -11,6 +11,7 @@ spreading guesses over several workers does not multiply the allowance.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -85,14 +86,20 @@ def check_password(password: str) -> None:
 
 
 def _stamp(password_hash: str) -> str:
-    # The salt+hash tail is unique per password set; a few characters are enough to tell.
-    return password_hash[-16:]
+    # A digest of salt and hash: unique per password set, and the session cookie (readable
+    # by whoever holds it) shows nothing of the stored hash itself.
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
 class StaffAccounts:
     def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self.clock = clock
+        self._ready = False
+
+    def _create(self) -> None:
+        # On first use, not at app start: apps that never see a staff member (tests, the
+        # CLI) leave no database behind.
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=10)
         try:
@@ -105,9 +112,12 @@ class StaffAccounts:
             os.chmod(self.path, 0o600)  # password hashes: readable by the service user only
         except OSError:
             pass
+        self._ready = True
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self._create()
         # A short-lived connection per operation: safe across threads and forked workers.
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
