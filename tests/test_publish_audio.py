@@ -77,8 +77,9 @@ def test_a_corrupt_upload_is_refused_and_the_old_audio_keeps_playing(line, recor
     before = played(call(app), "es")
 
     with pytest.raises(RecordingRejected, match="broken.m4a") as refused:
-        publisher.stage_recording("es", prompt, recording[: len(recording) // 3] + b"\0" * 64,
-                                  "broken.m4a", author="ana")
+        publisher.stage_recording(
+            "es", prompt, recording[: len(recording) // 3] + b"\0" * 64, "broken.m4a", author="ana"
+        )
     with pytest.raises(RecordingRejected, match=r"\.exe is not an audio format"):
         publisher.stage_recording("es", prompt, recording, "take.exe", author="ana")
     with pytest.raises(RecordingRejected, match="no prompt 'nope'"):
@@ -123,7 +124,11 @@ def test_restoring_a_version_gives_back_its_text_and_audio(line, recording):
 
     assert call(line.app()) == first_call
     assert [(v.id, v.live) for v in publisher.versions()] == [
-        ("5", True), ("4", False), ("3", False), ("2", False), ("1", False)
+        ("5", True),
+        ("4", False),
+        ("3", False),
+        ("2", False),
+        ("1", False),
     ]
     assert restored.summary.startswith(f"version 1: restored version 1 (es {prompt}")
     stored = line.data / "content" / "versions"

@@ -38,7 +38,9 @@ def test_publish_seed_then_list_restore_and_read_the_log(line):
     assert rows[0].startswith("*     3") and "dev" in rows[0] and "restored version 1" in rows[0]
     assert rows[1].startswith("      2") and "ana" in rows[1]
     assert [row.split()[2] for row in log.output.splitlines()] == [
-        "restore_version", "set_text", "publish_seed"
+        "restore_version",
+        "set_text",
+        "publish_seed",
     ]
     assert "Hola." not in call(line.app())
 

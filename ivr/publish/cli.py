@@ -14,8 +14,9 @@ from .publisher import Publisher
 
 content_cli = AppGroup("content", help="Published versions of the line's content and audio.")
 
-_BY = click.option("--by", default=None, help="Who does this, for the audit log "
-                   "(default: your user name).")
+_BY = click.option(
+    "--by", default=None, help="Who does this, for the audit log (default: your user name)."
+)
 
 
 def _publisher() -> Publisher:
@@ -39,8 +40,9 @@ def versions_command(limit: int) -> None:
         return
     for version in versions[:limit]:
         mark = "*" if version.live else " "
-        click.echo(f"{mark} {version.id:>5}  {version.created}  {version.author:<12}  "
-                   f"{version.summary}")
+        click.echo(
+            f"{mark} {version.id:>5}  {version.created}  {version.author:<12}  {version.summary}"
+        )
 
 
 @content_cli.command("restore")
@@ -74,5 +76,6 @@ def publish_seed_command(by: str | None) -> None:
 def log_command(limit: int) -> None:
     """The audit log: staff actions, newest first."""
     for entry in _publisher().audit_log(limit):
-        click.echo(f"{entry.when}  {entry.who:<12}  {entry.action:<18}  {entry.what}: "
-                   f"{entry.summary}")
+        click.echo(
+            f"{entry.when}  {entry.who:<12}  {entry.action:<18}  {entry.what}: {entry.summary}"
+        )

@@ -30,22 +30,19 @@ class Edit:
 def set_text(files: Mapping[str, bytes], lang: str, prompt_id: str, text: str) -> Edit:
     name = text_file(lang)
     if name not in files:
-        known = sorted(n.removeprefix("text/").removesuffix(".yaml") for n in files
-                       if n.startswith("text/"))
+        known = sorted(
+            n.removeprefix("text/").removesuffix(".yaml") for n in files if n.startswith("text/")
+        )
         raise KeyError(f"unknown language {lang!r} (known: {', '.join(known)})")
     if prompt_id.startswith(DERIVED_PREFIX) and prompt_id not in yamledit.load(files[name]):
-        raise KeyError(
-            f"{prompt_id} is spoken from directory.yaml; change the number, not a text"
-        )
+        raise KeyError(f"{prompt_id} is spoken from directory.yaml; change the number, not a text")
     # Whitespace is not meaningful to the line (the loader joins words with one space).
     text = " ".join(str(text).split())
     try:
         new, before = yamledit.set_values(files[name], [], {prompt_id: text}, must_exist=True)
     except KeyError:
         raise KeyError(f"no prompt {prompt_id!r} in {name}") from None
-    return Edit(
-        {**files, name: new}, f"{lang} {prompt_id}", change(before[prompt_id], text)
-    )
+    return Edit({**files, name: new}, f"{lang} {prompt_id}", change(before[prompt_id], text))
 
 
 def set_number(files: Mapping[str, bytes], number_id: str, fields: Mapping[str, Any]) -> Edit:
@@ -62,9 +59,7 @@ def set_number(files: Mapping[str, bytes], number_id: str, fields: Mapping[str, 
     return Edit({**files, DIRECTORY: new}, f"number {number_id}", _summary(before, values))
 
 
-def set_organization(
-    files: Mapping[str, bytes], org_id: str, fields: Mapping[str, Any]
-) -> Edit:
+def set_organization(files: Mapping[str, bytes], org_id: str, fields: Mapping[str, Any]) -> Edit:
     _known_fields(fields, ORGANIZATION_FIELDS, "an organization")
     directory = yamledit.load(files[DIRECTORY])
     if org_id not in (directory.get("organizations") or {}):

@@ -299,7 +299,10 @@ class Publisher:
             )
             self.versions_store.set_live(version.id)
             self.audit.record(
-                who=author, action=action, what=change_.what, summary=change_.summary,
+                who=author,
+                action=action,
+                what=change_.what,
+                summary=change_.summary,
                 version=version.id,
             )
         self.store.reload()
@@ -338,9 +341,7 @@ class Publisher:
         live = self.versions_store.live_id()
         if live is None:
             return self._seed()
-        return _Base(
-            self.versions_store.files(live), self.versions_store.manifest(live), live
-        )
+        return _Base(self.versions_store.files(live), self.versions_store.manifest(live), live)
 
     def _seed(self) -> _Base:
         files = {
