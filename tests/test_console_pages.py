@@ -337,3 +337,29 @@ def test_going_back_to_an_earlier_version_publishes_it_again(app, staff):
     page = staff.get("/admin/versions").get_data(as_text=True)
     assert "back to version 1, published again as version 3" in page
     assert re.search(r'id="version-3"><td>3 <span class="live">live now', page)
+
+
+def test_a_number_must_take_calls_or_whatsapp(app, staff):
+    number = voice_number(app)
+    response = staff.post(
+        f"/admin/directory/numbers/{number.id}",
+        data={"e164": number.e164, "label": number.label, "dial_from": number.dial_from},
+    )
+    assert response.status_code == 422
+    assert "Tick at least one" in response.get_data(as_text=True)
+    assert pack(app).numbers[number.id].channels == number.channels
+
+
+def test_a_file_over_the_upload_limit_is_refused_in_plain_words(app, staff):
+    from ivr.console.web import MAX_UPLOAD
+
+    prompt = pack(app).flow.language_prompt
+    before = first_menu(app)
+    response = staff.post(
+        f"/admin/prompts/es/{prompt}/upload",
+        data={"audio": (io.BytesIO(b"\0" * (MAX_UPLOAD + 1)), "huge.wav")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "That file is too big" in response.get_data(as_text=True)
+    assert first_menu(app) == before

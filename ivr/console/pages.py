@@ -26,7 +26,7 @@ from ..content.errors import ContentError
 from ..content.model import ContentPack
 from . import coverage as cov
 from .flowsvg import LANGUAGE_MENU, flow_svg
-from .web import bp
+from .web import MAX_UPLOAD, bp
 
 
 def live_pack() -> ContentPack:
@@ -125,6 +125,21 @@ def not_found(_exc: Exception) -> tuple[str, int]:
     return render_template(
         "console/message.html", title="Not found", message="There is no such page in the console."
     ), 404
+
+
+@bp.errorhandler(400)
+def bad_request(exc: Any) -> tuple[str, int]:
+    message = getattr(exc, "description", "") or "The request was not understood."
+    return render_template("console/message.html", title="Not done", message=message), 400
+
+
+@bp.errorhandler(413)
+def too_large(_exc: Exception) -> tuple[str, int]:
+    limit = MAX_UPLOAD // (1024 * 1024)
+    message = f"That file is too big. Send a recording smaller than {limit} MB."
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), 413  # type: ignore[return-value]
+    return render_template("console/message.html", title="File too big", message=message), 413
 
 
 def require(condition: bool) -> None:
@@ -387,6 +402,13 @@ def save_number(number_id: str) -> Any:
         "channels": sorted(old.channels),
         "dial_from": old.dial_from,
     }
+    if not form["channels"]:
+        return _directory_page(
+            422,
+            failed=f"number-{number_id}",
+            kept=form,
+            problems=["Tick at least one of “phone calls” or “WhatsApp”."],
+        )
     changed = {k: v for k, v in form.items() if v != before[k]}
     if not changed:
         flash("Nothing changed for that number.")
