@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -30,6 +31,7 @@ PACK = "pack"
 MANIFEST = "manifest.json"
 META = "version.json"
 AUDIO = "audio"
+MANIFESTS_CACHED = 64
 
 
 def version_prefix(version_id: str) -> str:
@@ -44,8 +46,9 @@ class VersionStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._lock = threading.Lock()
-        # Versions never change, so what was read once is kept for the life of the process.
-        self._manifests: dict[str, Manifest] = {}
+        # Versions never change, so what was read stays true; the most recently used manifests
+        # are kept (each is a few hundred kB in memory, and there may be thousands of versions).
+        self._manifests: OrderedDict[str, Manifest] = OrderedDict()
         self._pack_dirs: dict[str, Path] = {}
         self._temporary: list[tempfile.TemporaryDirectory] = []
 
@@ -101,12 +104,16 @@ class VersionStore:
     def manifest(self, version_id: str) -> Manifest:
         with self._lock:
             cached = self._manifests.get(version_id)
-        if cached is None:
-            raw = self.storage.read(f"{version_prefix(version_id)}/{MANIFEST}")
-            cached = Manifest.from_json(json.loads(raw))
-            with self._lock:
-                self._manifests[version_id] = cached
-        return cached
+            if cached is not None:
+                self._manifests.move_to_end(version_id)
+                return cached
+        raw = self.storage.read(f"{version_prefix(version_id)}/{MANIFEST}")
+        manifest = Manifest.from_json(json.loads(raw))
+        with self._lock:
+            self._manifests[version_id] = manifest
+            while len(self._manifests) > MANIFESTS_CACHED:
+                self._manifests.popitem(last=False)
+        return manifest
 
     def pack_dir(self, version_id: str) -> Path:
         """A folder holding the version's pack, for ``load_pack``."""
