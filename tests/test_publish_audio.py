@@ -163,3 +163,15 @@ def test_the_configured_engine_rebuilds_with_its_voice(line):
     assert len(publisher.tts_client.requests) == 1
     assert publisher.audio_history("es", prompt)[0].source == f"tts:google:{voice}"
     assert played(call(line.app()), "es") == publisher.audio_history("es", prompt)[0].file
+
+
+def test_rebuilding_audio_that_is_already_current_publishes_nothing_new(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
+    rebuilt = publisher.rebuild_audio("es", prompt, author="ana")
+
+    again = publisher.rebuild_audio("es", prompt, author="ana")
+
+    assert again == rebuilt and [v.id for v in publisher.versions()] == ["2", "1"]

@@ -314,6 +314,13 @@ class Publisher:
 
         def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
             before = base.manifest.get(entry.language, entry.prompt_id)
+            if before is not None and (before.file, before.text, dict(before.source)) == (
+                entry.file,
+                entry.text,
+                dict(entry.source),
+            ):
+                # The same bytes for the same words (espeak is deterministic): nothing new.
+                return edits.Edit(base.files, what, "unchanged"), base.manifest
             old = f"{before.file} ({source_label(before.source)})" if before else None
             return edits.Edit(base.files, what, f"{summary}: {change(old, entry.file)}"), _with(
                 base.manifest, entry
