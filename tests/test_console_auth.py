@@ -304,3 +304,11 @@ def test_webhooks_and_audio_never_touch_the_staff_session(client):
     response = client.get("/audio/es/none.000000000000.wav")
     assert "Cookie" not in response.headers.get("Vary", "")
     assert "Set-Cookie" not in response.headers
+
+
+def test_console_pages_are_not_cached_framed_or_open_to_other_scripts(client):
+    login(client)
+    headers = client.get("/admin/").headers
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]

@@ -67,6 +67,16 @@ def page(browser, server):
     context = browser.new_context(base_url=server)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    page.console_errors = []  # read by the last test: no script error, no CSP refusal
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and "/simulator" not in page.url
+            and page.console_errors.append(m.text)
+        ),
+    )
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
 
@@ -215,3 +225,9 @@ def test_logging_out_closes_the_console(page):
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     page.goto("/admin/versions")
     expect(page.locator("h1")).to_have_text("Log in")
+
+
+def test_no_console_page_had_a_script_error_or_a_blocked_resource(page):
+    # The refused upload above answers 422 on purpose; anything else is a fault.
+    expected = "the server responded with a status of 422"
+    assert [e for e in page.console_errors if expected not in e] == []

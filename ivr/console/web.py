@@ -33,6 +33,10 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
 # Audio uploads are far bigger than a Twilio webhook (the app-wide limit).
 UPLOAD_ENDPOINTS = frozenset({"console.upload_recording"})
 MAX_UPLOAD = 20 * 1024 * 1024
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 
 
 @bp.app_context_processor
@@ -59,6 +63,8 @@ def no_store(response: Response) -> Response:
     if request.endpoint != "console.static":
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Only this console's own files run or load; recordings play from blob: URLs.
+        response.headers.setdefault("Content-Security-Policy", CSP)
     return response
 
 

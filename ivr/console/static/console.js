@@ -16,6 +16,13 @@
   player.addEventListener("pause", () => { if (playing) playing.textContent = "▶ Play"; playing = null; });
   player.addEventListener("ended", () => { if (playing) playing.textContent = "▶ Play"; playing = null; });
 
+  // Buttons that undo staff work ask first (data-confirm on the form).
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   // Filters: choosing a value shows the result at once (the Show button is for no-JS use).
   document.querySelectorAll("form.filters select").forEach((select) => {
     select.addEventListener("change", () => select.form.submit());
