@@ -4,9 +4,10 @@ published versions still play."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
-from test_publish_support import call, edited, first_prompt, make_line, played
+from test_publish_support import ROOT, call, edited, first_prompt, make_line, played
 
 from ivr.audio.manifest import load_manifest, save_manifest
 
@@ -81,3 +82,37 @@ def test_audio_gc_keeps_seed_files_a_published_version_still_plays(line):
     assert result.exit_code == 0, result.output
     assert not orphan.exists() and (line.audio / "es" / kept).exists()
     assert played(call(line.app()), "es") == kept
+
+
+def test_a_publish_from_another_process_is_served_on_the_next_request(line):
+    app = line.app()
+    pack = app.extensions["content"].current()
+    prompt = first_prompt(pack)
+    texts, raw = line.prompts / "text" / "es.yaml", pack.raw_texts("es")[prompt]
+    texts.write_text(
+        texts.read_text(encoding="utf-8").replace(raw, f"Bienvenida. {raw}"), encoding="utf-8"
+    )
+    env = {**os.environ, **line.env()}
+
+    result = subprocess.run(
+        [
+            ROOT / ".venv" / "bin" / "flask",
+            "--app",
+            "ivr",
+            "content",
+            "publish-seed",
+            "--by",
+            "dev",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    twiml = call(app)  # this process published nothing and was not told
+    assert "Bienvenida." in twiml and played(twiml, "es") is None
+    assert app.extensions["content"].snapshot().version == "1"
