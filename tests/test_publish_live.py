@@ -169,3 +169,18 @@ def test_two_staff_publishing_at_once_both_keep_their_edit(line):
     assert [v.id for v in live.versions()] == ["2", "1"]
     for lang in langs:  # the second publish started from the first one's version
         assert live.pack().raw_texts(lang)[prompts[lang]].startswith(f"{words[lang]}. ")
+
+
+def test_a_worker_starting_with_a_damaged_live_version_serves_the_newest_good_one(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    version = publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
+    flow = line.data / "content" / "versions" / f"{int(version.id):06d}" / "pack" / "flow.yaml"
+    flow.write_text("nodes: [", encoding="utf-8")
+
+    starting = line.app()
+
+    assert "Uno." in call(starting)
+    assert starting.extensions["content"].snapshot().version == "1"

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Hashable
 
-from ..content import load_pack
+from ..content import ContentError, load_pack
 from ..content.store import Snapshot
 from .versions import LIVE, VersionStore
+
+log = logging.getLogger(__name__)
+
+# How many older versions to try when the live one cannot be loaded (a damaged disk, a hand
+# edit): a worker starting up then serves the newest good version rather than the old seed.
+FALL_BACK = 10
 
 
 class LiveVersion:
@@ -22,9 +29,21 @@ class LiveVersion:
         return self.versions.storage.stamp(LIVE)
 
     def load(self) -> Snapshot:
-        version_id = self.versions.live_id()
-        if version_id is None:
+        live = self.versions.live_id()
+        if live is None:
             raise KeyError("nothing published yet")
+        older = [v for v in reversed(self.versions.ids()) if int(v) < int(live)]
+        error: Exception | None = None
+        for version_id in [live, *older[:FALL_BACK]]:
+            try:
+                return self._load(version_id)
+            except (ContentError, OSError, ValueError, KeyError) as exc:
+                log.error("version %s cannot be served: %s", version_id, exc)
+                error = error or exc
+        assert error is not None
+        raise error
+
+    def _load(self, version_id: str) -> Snapshot:
         with self._lock:
             snapshot = self._loaded.get(version_id)
             if snapshot is None:
@@ -33,6 +52,6 @@ class LiveVersion:
                     manifest=self.versions.manifest(version_id),
                     version=version_id,
                 )
-                # Only the live one is worth keeping in memory.
+                # Only the one being served is worth keeping in memory.
                 self._loaded = {version_id: snapshot}
             return snapshot
