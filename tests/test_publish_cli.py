@@ -116,3 +116,15 @@ def test_a_publish_from_another_process_is_served_on_the_next_request(line):
     twiml = call(app)  # this process published nothing and was not told
     assert "Bienvenida." in twiml and played(twiml, "es") is None
     assert app.extensions["content"].snapshot().version == "1"
+
+
+def test_audio_commands_work_on_the_seed_after_staff_published(line):
+    app = line.app()
+    pack = app.extensions["publisher"].pack()
+    prompt = first_prompt(pack)
+    app.extensions["publisher"].set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
+
+    status = run(app, "audio", "status", "--verbose")
+
+    assert status.exit_code == 0, status.output
+    assert f"es stale: {prompt}" not in status.output  # the seed's text still has its audio

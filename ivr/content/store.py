@@ -99,6 +99,13 @@ class ContentStore:
     def current(self) -> ContentPack:
         return self.snapshot().pack
 
+    def seed(self) -> ContentPack:
+        """The seed pack (CONTENT_DIR), whatever version is live: what developers edit, build
+        audio for, and publish with `flask content publish-seed`."""
+        self._checked = time.monotonic()
+        self._reload_if_changed()
+        return self._pack
+
     def _snapshot(self) -> Snapshot:
         if self._source is not None:
             self._refresh_published()
