@@ -26,7 +26,7 @@ from ..content.errors import ContentError
 from ..content.model import ContentPack
 from . import coverage as cov
 from .flowsvg import LANGUAGE_MENU, flow_svg
-from .web import MAX_UPLOAD, bp
+from .web import bp
 
 
 def live_pack() -> ContentPack:
@@ -135,8 +135,8 @@ def bad_request(exc: Any) -> tuple[str, int]:
 
 @bp.errorhandler(413)
 def too_large(_exc: Exception) -> tuple[str, int]:
-    limit = MAX_UPLOAD // (1024 * 1024)
-    message = f"That file is too big. Send a recording smaller than {limit} MB."
+    limit = round((request.max_content_length or 0) / (1024 * 1024), 1)
+    message = f"That file is too big. Send a recording smaller than {limit:g} MB."
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=message), 413  # type: ignore[return-value]
     return render_template("console/message.html", title="File too big", message=message), 413
@@ -479,6 +479,22 @@ def restore_version(version_id: str) -> Any:
         return redirect(url_for("console.versions"))
     _refresh()
     flash(f"The line is back to version {version_id}, published again as version {version.id}.")
+    return redirect(url_for("console.versions"))
+
+
+@bp.post("/versions/installed/restore")
+def restore_installed() -> Any:
+    """Back to what the line played before the first change from the console (the files that
+    came with the installation): there is no version of it to pick otherwise."""
+    try:
+        version = publisher().publish_seed(author=_who())
+    except ContentError as exc:
+        flash(
+            "The installed content cannot be served: " + "; ".join(map(str, exc.problems)), "error"
+        )
+        return redirect(url_for("console.versions"))
+    _refresh()
+    flash(f"The line is back to the installed content, published as version {version.id}.")
     return redirect(url_for("console.versions"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,16 @@ CSP = (
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "staff_user": lambda: g.get("staff_user")}
+
+
+@bp.app_template_filter("when")
+def when(iso: str | None) -> str:
+    """'2026-11-23T17:36:02Z' -> '23 Nov 2026, 17:36 UTC' (staff read it; storage keeps ISO)."""
+    try:
+        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return str(iso or "")
+    return moment.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
 
 
 @bp.before_request
