@@ -222,6 +222,14 @@ def test_repeated_failures_lock_the_account_with_a_growing_wait(app, client):
     assert login(client, password="guess").status_code == 401  # 6th failure: 60 s
     assert int(login(client).headers["Retry-After"]) == 60
     clock.now += 61
+    for _ in range(4):  # 7th to 10th failures: 2, 4, 8, 15 (the longest) minutes
+        assert login(client, password="guess").status_code == 401
+        clock.now += int(login(client).headers["Retry-After"]) + 1
+    assert login(client, password="guess").status_code == 401
+    longest = login(client)
+    assert longest.headers["Retry-After"] == "900"
+    assert "Wait about 15 minutes" in longest.get_data(as_text=True)
+    clock.now += 901
     assert login(client).status_code == 302  # the right password after the wait
 
 
@@ -284,7 +292,8 @@ def test_a_post_without_the_csrf_token_is_refused(app, client):
             assert response.status_code == 400, rule.rule
             assert client.post(fill(rule), data={"text": "x"}).status_code == 400
     assert refuser.calls == []
-    assert client.get("/admin/").status_code == 200  # still logged in: logout needed a token
+    # Still logged in: the logout without a token was refused too.
+    assert client.get("/admin/coverage").status_code == 200
 
 
 def test_login_itself_needs_the_csrf_token(client):

@@ -385,3 +385,19 @@ def test_the_first_change_can_be_undone_by_going_back_to_the_installed_content(a
     assert first_menu(app) == installed
     page = staff.get("/admin/versions").get_data(as_text=True)
     assert "back to the installed content, published as version 2" in page
+
+
+def test_home_says_which_version_is_live_and_who_made_it(app, staff):
+    assert "came with the installation" in staff.get("/admin/").get_data(as_text=True)
+    prompt = pack(app).flow.language_prompt
+    staff.post(
+        f"/admin/prompts/es/{prompt}/text",
+        data={"text": "Hola. " + pack(app).raw_texts("es")[prompt]},
+    )
+    home = staff.get("/admin/").get_data(as_text=True)
+    assert "Live now: <strong>version 1</strong>, by maria" in home
+
+
+def test_a_filter_nothing_matches_says_so(staff):
+    page = staff.get("/admin/coverage?status=missing").get_data(as_text=True)
+    assert "no prompt matches this filter" in page

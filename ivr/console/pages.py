@@ -54,6 +54,7 @@ def home() -> str:
     return render_template(
         "console/home.html",
         pack=pack,
+        live=publisher().live_version(),
         counts=cov.counts(rows),
         statuses=cov.STATUSES,
         prompts=len(rows),
