@@ -217,6 +217,20 @@ def test_recording_in_the_browser_leads_to_the_preview(page):
     expect(page.locator("h1")).to_contain_text("Check the recording")
 
 
+def test_a_box_in_the_flow_picture_opens_its_prompts(page, app):
+    from playwright.sync_api import expect
+
+    content = app.extensions["content"].current()
+    main = content.flow.nodes[content.flow.main]
+    page.goto("/admin/flow")
+    page.locator(f'svg.flow a[data-node="{main.id}"]').click()
+    expect(page.locator("h1")).to_have_text("Prompts and audio")
+    shown = page.locator("#coverage tbody tr")
+    expect(shown.first).to_be_visible()
+    ids = shown.evaluate_all("rows => rows.map(r => r.dataset.prompt)")
+    assert {option.prompt for option in main.options} <= set(ids)
+
+
 def test_logging_out_closes_the_console(page):
     from playwright.sync_api import expect
 

@@ -65,8 +65,9 @@ def home() -> str:
 def coverage() -> str:
     pack = live_pack()
     node = request.args.get("node", "")
+    require(not node or node in pack.flow.nodes or node == LANGUAGE_MENU)
     ids = cov.node_prompts(pack, node) if node else cov.prompt_order(pack)
-    rows = cov.grid(pack, catalogue(), ids)
+    every = rows = cov.grid(pack, catalogue(), ids)
     lang = request.args.get("lang", "")
     status = request.args.get("status", "")
     if status in (*cov.STATUSES, "todo"):
@@ -80,12 +81,12 @@ def coverage() -> str:
         "console/coverage.html",
         pack=pack,
         rows=rows,
-        counts=cov.counts(cov.grid(pack, catalogue(), ids)),
+        counts=cov.counts(every),
         statuses=cov.STATUSES,
         languages=languages,
         lang=lang,
         status=status,
-        node=node if node in pack.flow.nodes or node == LANGUAGE_MENU else "",
+        node=node,
     )
 
 
