@@ -89,6 +89,20 @@ def test_audio_whose_file_is_gone_is_not_played(tmp_path):
     assert AudioCatalogue(tmp_path).url_for("es", "main.repeat", TEXT) is None
 
 
+def test_a_file_deleted_while_the_line_runs_stops_playing_within_a_second(tmp_path, monkeypatch):
+    from ivr.audio import catalogue as module
+
+    entry = put(tmp_path)
+    catalogue = AudioCatalogue(tmp_path)
+    clock = [100.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
+    assert catalogue.url_for("es", "main.repeat", TEXT) == f"/audio/es/{entry.file}"
+
+    (tmp_path / "es" / entry.file).unlink()
+    clock[0] += module.FOUND_FOR_SECONDS
+    assert catalogue.url_for("es", "main.repeat", TEXT) is None
+
+
 def test_a_catalogue_sees_audio_another_process_published(tmp_path):
     catalogue = AudioCatalogue(tmp_path)
     assert catalogue.url_for("es", "main.repeat", TEXT) is None

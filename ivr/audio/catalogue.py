@@ -9,6 +9,7 @@ so one request never mixes two versions, and files are looked up in published st
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,12 @@ from werkzeug.security import safe_join
 from .manifest import Entry, Manifest, ManifestFile
 
 URL_PREFIX = "/audio"
+
+#: How long a file found on disk is trusted without another look. Audio files are named by a
+#: hash of their bytes and never rewritten, so the only change is a deletion (gc, by hand): a
+#: webhook notices it within this time, the same bound as a content edit. Saves two stats per
+#: prompt on every webhook.
+FOUND_FOR_SECONDS = 1.0
 
 # (lang, file) -> a file on disk, or None where the locator has none
 Locator = Callable[[str, str], Path | None]
@@ -45,6 +52,7 @@ class AudioCatalogue:
         self._file = ManifestFile(self.audio_dir)
         self._snapshots: Callable[[], Any] | None = None
         self._locate: Locator | None = None
+        self._found: dict[tuple[str, str], tuple[float, Path]] = {}
 
     def follow(self, snapshots: Callable[[], Any], locate: Locator | None = None) -> None:
         """Take the manifest from ``snapshots()`` (the content store's per-request snapshot)
@@ -69,6 +77,16 @@ class AudioCatalogue:
     def file_path(self, lang: str, file: str) -> Path | None:
         """Where the audio file ``file`` of ``lang`` is on disk (published first, then this
         folder); None if nowhere. ``file`` must be a bare name (no folders)."""
+        now = time.monotonic()
+        cached = self._found.get((lang, file))
+        if cached is not None and now - cached[0] < FOUND_FOR_SECONDS:
+            return cached[1]
+        found = self._find(lang, file)
+        if found is not None:
+            self._found[(lang, file)] = (now, found)
+        return found
+
+    def _find(self, lang: str, file: str) -> Path | None:
         if self._locate is not None:
             found = self._locate(lang, file)
             if found is not None:
