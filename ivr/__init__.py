@@ -39,8 +39,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from . import cli, voice
     from .content.store import ContentStore
+    from .twiml_cache import TwimlCache
 
     app.extensions["content"] = ContentStore(settings.content_dir)
+    app.extensions["twiml_cache"] = TwimlCache()
     voice.init_app(app)
     cli.init_app(app)
 

@@ -44,6 +44,19 @@ def twiml_response(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
+def render(result: flow.Step) -> Response:
+    """TwiML for `result` from this request's snapshot (pack and audio manifest)."""
+    snapshot = current_app.extensions["content"].snapshot()
+    cache = current_app.extensions["twiml_cache"]
+    key = (snapshot.pack.version, id(snapshot.manifest), result)
+    body = cache.get_or_render(
+        key,
+        snapshot.manifest,
+        lambda: twiml.render(result, snapshot.pack, state_url, audio_url),
+    )
+    return twiml_response(body)
+
+
 def call_tag() -> str:
     """A salted hash of the CallSid: lets logs follow one call without identifying anyone."""
     salt = current_app.config["SETTINGS"].log_salt.reveal()
@@ -75,7 +88,7 @@ def _input() -> Input:
 def incoming() -> Response:
     content = pack()
     log.info("call %s answered (content %s)", call_tag(), content.version)
-    return twiml_response(twiml.render(flow.answer(content), content, state_url, audio_url))
+    return render(flow.answer(content))
 
 
 @bp.post("/<node>")
@@ -93,7 +106,7 @@ def step(node: str) -> Response:
         inp.dial_status or "-",
         nxt.node if nxt else "hangup",
     )
-    return twiml_response(twiml.render(result, content, state_url, audio_url))
+    return render(result)
 
 
 def apology() -> Response:
@@ -134,7 +147,7 @@ def on_error(exc: Exception) -> Response:
 def restart(exc: HTTPException) -> Response:
     log.warning("webhook %s answered %s with a restart", request.path, exc.code)
     content = pack()
-    return twiml_response(twiml.render(flow.answer(content), content, state_url, audio_url))
+    return render(flow.answer(content))
 
 
 def on_routing_error(exc: HTTPException) -> Response | HTTPException:
