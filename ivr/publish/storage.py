@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
+
+from ..atomic import write_temporary
 
 LOCK_NAME = ".publish.lock"
 
@@ -76,7 +77,7 @@ class LocalStorage:
         path = self._path(key)
         if path.exists():
             return False
-        temporary = self._write_temporary(path, data)
+        temporary = write_temporary(path, data)
         try:
             # link() fails if the name exists, so two writers never overwrite each other.
             os.link(temporary, path)
@@ -88,7 +89,7 @@ class LocalStorage:
 
     def replace(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        os.replace(self._write_temporary(path, data), path)
+        os.replace(write_temporary(path, data), path)
 
     def append(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -132,18 +133,3 @@ class LocalStorage:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-    @staticmethod
-    def _write_temporary(path: Path, data: bytes) -> str:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, 0o644)  # mkstemp makes 0600; the web server must read it
-        except BaseException:
-            os.unlink(temporary)
-            raise
-        return temporary
