@@ -13,7 +13,6 @@ from pathlib import Path
 
 from flask import Flask, abort, current_app, g, request, session
 
-from ..config import ROOT
 from .accounts import StaffAccounts
 
 CSRF_FIELD = "csrf_token"
@@ -22,9 +21,8 @@ SESSION_HOURS = 12
 
 
 def data_dir(app: Flask) -> Path:
-    """Where the staff database lives: DATA_DIR (Helper A's setting), else ./instance."""
-    configured = getattr(app.config["SETTINGS"], "data_dir", None)
-    return Path(configured) if configured else ROOT / "instance"
+    """Where the staff database lives: DATA_DIR, beside the published versions."""
+    return Path(app.config["SETTINGS"].data_dir)
 
 
 def configure_sessions(app: Flask) -> None:
