@@ -184,6 +184,22 @@ def test_rebuild_makes_the_new_text_play_again(app, staff):
     assert "computer voice" in page and "espeak" in page
 
 
+def test_one_click_makes_new_audio_for_what_a_number_change_left_out_of_date(app, staff):
+    publisher = app.extensions["publisher"]
+    publisher.set_number("kind", e164="+12029189432", author="maria")
+    stale = app.extensions["audio"].status(publisher.pack())
+    assert stale["es"].stale and stale["en"].stale
+
+    response = staff.post("/admin/coverage/rebuild", data={"lang": "es"})
+
+    assert response.status_code == 302
+    after = app.extensions["audio"].status(publisher.pack())
+    assert after["es"].stale == [] and after["en"].stale == stale["en"].stale
+    page = staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"New audio made for {len(stale['es'].stale)} prompt(s)." in page
+    assert publisher.audit_log()[0].action == "rebuild_stale"
+
+
 # -- recordings ----------------------------------------------------------------------------------
 
 

@@ -175,3 +175,36 @@ def test_rebuilding_audio_that_is_already_current_publishes_nothing_new(line):
     again = publisher.rebuild_audio("es", prompt, author="ana")
 
     assert again == rebuilt and [v.id for v in publisher.versions()] == ["2", "1"]
+
+
+def test_every_out_of_date_prompt_is_rebuilt_in_one_version(line):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack, "en")
+    publisher.set_text("en", prompt, edited(pack, prompt, "Hello", "en"), author="ana")
+    assert played(call(app), "en") is None
+    missing = len(pack.texts("en")) - 1  # the test line has seed audio for the first menu only
+
+    result = publisher.rebuild_stale(author="ana", lang="en", limit=1)
+
+    assert result.rebuilt == (("en", prompt),)  # out-of-date audio first, then missing
+    assert result.remaining == missing and result.staff_recorded == ()
+    assert result.version.live and publisher.audit_log()[0].action == "rebuild_stale"
+    assert played(call(line.app()), "en").startswith(f"{prompt}.")
+
+
+def test_a_staff_recording_out_of_date_is_listed_not_replaced_by_the_computer(line, recording):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    prompt = first_prompt(publisher.pack())
+    draft = publisher.stage_recording("es", prompt, recording, "take.m4a", author="ana")
+    publisher.publish_recording(draft.id, author="ana")
+    publisher.set_text("es", prompt, edited(publisher.pack(), prompt, "Hola"), author="ana")
+    versions = len(publisher.versions())
+
+    result = publisher.rebuild_stale(author="luis", lang="es", limit=0)
+
+    assert ("es", prompt) in result.staff_recorded and result.rebuilt == ()
+    assert len(publisher.versions()) == versions
+    assert publisher.audio_history("es", prompt)[0].source == "staff:ana"

@@ -90,6 +90,34 @@ def coverage() -> str:
     )
 
 
+@bp.post("/coverage/rebuild")
+def rebuild_stale() -> Any:
+    """One click after a number or a few words changed: computer-voice audio for every
+    out-of-date prompt of a language, published as one version. Staff recordings stay."""
+    lang = request.form.get("lang", "")
+    require(live_pack().language(lang) is not None)
+    try:
+        result = publisher().rebuild_stale(author=_who(), lang=lang)
+    except (KeyError, ValueError, RuntimeError, OSError) as exc:
+        current_app.logger.exception("audio rebuild failed")
+        flash(f"The audio could not be made: {_message(exc)}. Nothing was changed.")
+        return redirect(url_for("console.coverage", lang=lang, status="todo"))
+    _refresh()
+    notes = [f"New audio made for {len(result.rebuilt)} prompt(s)."]
+    if result.rebuilt:
+        notes.append(_version_note(result.version))
+    if result.remaining:
+        notes.append(f"{result.remaining} more still need audio: press the button again.")
+    if result.staff_recorded:
+        names = ", ".join(prompt_id for _, prompt_id in result.staff_recorded)
+        notes.append(
+            f"Recorded by staff and now out of date (record again, or open the prompt "
+            f"and make computer audio on purpose): {names}."
+        )
+    flash(" ".join(notes))
+    return redirect(url_for("console.coverage", lang=lang, status="todo"))
+
+
 @bp.get("/flow")
 def flow() -> str:
     pack = live_pack()

@@ -37,6 +37,21 @@ _LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.[0-9a-f]{12}\.wav")
 
 
+#: Prompts rebuilt by one "make new audio for everything out of date" (espeak makes one in a
+#: fraction of a second; Google's network calls take longer, and gunicorn's timeout is 15 s).
+REBUILD_BATCH = 20
+
+
+@dataclass(frozen=True)
+class StaleRebuild:
+    """What :meth:`Publisher.rebuild_stale` did."""
+
+    version: Version | None  # the new live version (the old one when nothing was rebuilt)
+    rebuilt: tuple[tuple[str, str], ...]  # (lang, prompt id)
+    staff_recorded: tuple[tuple[str, str], ...]  # out of date, but a person's voice: left
+    remaining: int  # out of date, left for the next batch
+
+
 @dataclass(frozen=True)
 class _Base:
     """What an edit starts from: the live version's files and manifest, or the seed's."""
@@ -141,19 +156,66 @@ class Publisher:
         as `flask audio build`) and publish it, replacing a staff recording too (staff asked).
         KeyError for an unknown language or prompt; EngineError or AudioRejected if the engine
         fails (nothing published)."""
+        entry = self._synthesize(self.pack(), lang, prompt_id)
+        summary = f"rebuilt with {source_label(entry.source)}"
+        return self._commit_audio(author, "rebuild_audio", entry, summary)
+
+    def rebuild_stale(
+        self, *, author: str, lang: str | None = None, limit: int = REBUILD_BATCH
+    ) -> StaleRebuild:
+        """Make computer-voice audio for every prompt whose audio is out of date or missing
+        (after a phone number changed, say), in one new version. Staff recordings are left
+        alone and listed: a person's voice is replaced only on purpose, prompt by prompt.
+        At most ``limit`` prompts a call, so a request stays short; the rest are counted."""
         pack = self.pack()
+        manifest = self._base().manifest
+        stale: list[tuple[str, str]] = []  # first: callers hear <Say> where audio used to be
+        missing: list[tuple[str, str]] = []
+        recorded: list[tuple[str, str]] = []
+        for language in pack.languages:
+            if lang is not None and language.code != lang:
+                continue
+            for prompt_id, text in sorted(pack.texts(language.code).items()):
+                entry = manifest.get(language.code, prompt_id)
+                if entry is not None and entry.speaks(text) and self.audio_path(
+                    language.code, entry.file
+                ):
+                    continue
+                if entry is None:
+                    missing.append((language.code, prompt_id))
+                elif entry.staff_recorded:
+                    recorded.append((language.code, prompt_id))
+                else:
+                    stale.append((language.code, prompt_id))
+        todo = stale + missing
+        # Slow (subprocesses or the network): done before taking the publish lock.
+        built = [self._synthesize(pack, code, prompt_id) for code, prompt_id in todo[:limit]]
+        if not built:
+            return StaleRebuild(self.live_version(), (), tuple(recorded), 0)
+        what = ", ".join(f"{e.language} {e.prompt_id}" for e in built)
+
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            new = Manifest(dict(base.manifest.entries))
+            for entry in built:
+                new.put(entry)
+            summary = f"{len(built)} prompt(s) rebuilt with the computer voice"
+            return edits.Edit(base.files, _one_line(what, 120), summary), new
+
+        version = self._commit(author, "rebuild_stale", edit)
+        done = tuple((e.language, e.prompt_id) for e in built)
+        return StaleRebuild(version, done, tuple(recorded), len(todo) - len(built))
+
+    def _synthesize(self, pack: ContentPack, lang: str, prompt_id: str) -> Entry:
+        """The prompt's current text through TTS_ENGINE and the telephony pipeline, stored."""
         language = pack.language(lang)
         if language is None:
             raise KeyError(f"unknown language {lang!r}")
         text = _text(pack, lang, prompt_id)
         choice = choose_voice(language, self.tts_engine)
         engine = make_engine(choice.engine, self.tts_client)
-        # Slow (a subprocess or the network): done before taking the publish lock.
         audio = to_telephony(engine.synthesize(text, choice.settings))
         source = {"kind": "tts", "engine": choice.engine, "voice": engine.voice_id(choice.settings)}
-        entry = self._store_audio(lang, prompt_id, text, audio.data, source, audio.duration)
-        summary = f"rebuilt with {source_label(source)}"
-        return self._commit_audio(author, "rebuild_audio", entry, summary)
+        return self._store_audio(lang, prompt_id, text, audio.data, source, audio.duration)
 
     def stage_recording(
         self, lang: str, prompt_id: str, data: bytes, filename: str, *, author: str
