@@ -10,31 +10,20 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
+from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
 
 from ivr import create_app
 from ivr.sim.serve import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # A fake microphone (a beep) that needs no permission prompt, for MediaRecorder.
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+# A fake microphone (a beep) that needs no permission prompt, for MediaRecorder.
+FAKE_MICROPHONE = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
 PASSWORD = "correct horse battery"
 PROMPT = "safety.notice"  # the prompt every caller hears once a language is chosen
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -53,20 +42,15 @@ def server(app):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        expect.set_options(timeout=30_000)
+    with chromium(*FAKE_MICROPHONE) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def page(browser, server):
     context = browser.new_context(base_url=server)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.console_errors = []  # read by the last test: no script error, no CSP refusal
     page.on(
         "console",

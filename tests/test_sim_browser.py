@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
+from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
 
 from ivr import create_app
 from ivr.sim.guidance import first_prompt, plan, transfer_after
 from ivr.sim.serve import serving
 from ivr.sim.web import init_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Call time runs this many times faster than real time (prompts and timeouts alike).
 SPEED = 8
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +33,10 @@ def server(app):
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page()
-        page.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)
+        page.set_default_timeout(TIMEOUT_MS)
         yield page
-        browser.close()
 
 
 def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, server, page):

@@ -1,0 +1,42 @@
+"""Debian's Chromium, headless, driven by Playwright: shared by the browser tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps trying to reach Google's hosts,
+# which this machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 30_000
+
+needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """A launched headless Chromium (Playwright's Browser), closed on exit."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        expect.set_options(timeout=TIMEOUT_MS)
+        try:
+            yield browser
+        finally:
+            browser.close()
