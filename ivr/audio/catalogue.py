@@ -49,7 +49,7 @@ class Coverage:
 class AudioCatalogue:
     def __init__(self, audio_dir: Path | str) -> None:
         self.audio_dir = Path(audio_dir)
-        self._file = ManifestFile(self.audio_dir)
+        self.manifest_file = ManifestFile(self.audio_dir)
         self._snapshots: Callable[[], Any] | None = None
         self._locate: Locator | None = None
         self._found: dict[tuple[str, str], tuple[float, Path]] = {}
@@ -62,14 +62,14 @@ class AudioCatalogue:
 
     def reload_if_changed(self) -> bool:
         """Reread the folder's manifest if it was replaced since the last look; True if it was."""
-        return self._file.reload_if_changed()
+        return self.manifest_file.reload_if_changed()
 
     def manifest(self) -> Manifest:
         if self._snapshots is not None:
             manifest = self._snapshots().manifest
             if manifest is not None:
                 return manifest
-        return self._file.current()
+        return self.manifest_file.current()
 
     def entry(self, lang: str, prompt_id: str) -> Entry | None:
         return self.manifest().get(lang, prompt_id)

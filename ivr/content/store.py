@@ -42,6 +42,12 @@ class Snapshot:
     version: str | None = None  # the published version's id; None while serving the seed
 
 
+class SeedManifest(Protocol):
+    def current(self) -> Any:
+        """The seed's audio manifest as it is now (ivr.audio.manifest.ManifestFile)."""
+        ...
+
+
 class PublishedSource(Protocol):
     def stamp(self) -> Hashable | None:
         """Changes whenever the live version does; None until the first publish."""
@@ -54,34 +60,26 @@ class PublishedSource(Protocol):
 
 def _fingerprint(root: Path) -> tuple:
     return tuple(
-        sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*.yaml"))
+        sorted((str(p), (s := p.stat()).st_mtime_ns, s.st_size) for p in root.rglob("*.yaml"))
     )
 
 
 class ContentStore:
-    def __init__(self, root: Path, audio_dir: Path | None = None):
+    def __init__(self, root: Path):
         self.root = Path(root)
         self._lock = threading.Lock()
         self._fingerprint = _fingerprint(self.root)
         self._pack = load_pack(self.root)
         self._checked = time.monotonic()
-        self.last_error: ContentError | None = None
-        self._manifest_file = None
-        if audio_dir is not None:
-            from ..audio.manifest import ManifestFile
-
-            self._manifest_file = ManifestFile(audio_dir)
+        self._seed_manifest: SeedManifest | None = None
         self._source: PublishedSource | None = None
         self._published: Snapshot | None = None
         self._published_stamp: Hashable | None = None
 
-    def follow(self, source: PublishedSource, seed_audio: Path | None = None) -> None:
+    def follow(self, source: PublishedSource, seed_manifest: SeedManifest | None = None) -> None:
         """Serve the live published version whenever there is one; until then the seed,
-        with ``seed_audio``'s manifest in each snapshot."""
-        if seed_audio is not None:
-            from ..audio.manifest import ManifestFile
-
-            self._manifest_file = ManifestFile(seed_audio)
+        with ``seed_manifest``'s current manifest in each snapshot."""
+        self._seed_manifest = seed_manifest
         self._source = source
         self._published_stamp = None
         self._refresh_published()
@@ -115,7 +113,7 @@ class ContentStore:
         if now - self._checked >= CHECK_EVERY:
             self._checked = now
             self._reload_if_changed()
-        manifest = self._manifest_file.current() if self._manifest_file else None
+        manifest = self._seed_manifest.current() if self._seed_manifest else None
         return Snapshot(self._pack, manifest)
 
     def _refresh_published(self) -> None:
@@ -150,17 +148,14 @@ class ContentStore:
             try:
                 pack = load_pack(self.root)
             except ContentError as exc:
-                self.last_error = exc
                 log.error("content change refused, still serving %s:\n%s", self._pack.version, exc)
                 return
-            self.last_error = None
             log.info("content %s -> %s", self._pack.version, pack.version)
             self._pack = pack
 
     def reload(self) -> ContentPack:
         """Check now (after a publish from this process), not at the next interval."""
-        self._checked = time.monotonic()
-        self._reload_if_changed()
+        self.seed()
         if self._source is not None:
             self._published_stamp = None  # the stamp may not have changed within a tick
             self._refresh_published()

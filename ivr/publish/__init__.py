@@ -45,7 +45,7 @@ def init_app(app: Flask, storage: Storage | None = None) -> Publisher:
         seed_audio=catalogue.audio_dir,
         tts_engine=settings.tts_engine,
     )
-    store.follow(LiveVersion(publisher.versions_store), seed_audio=catalogue.audio_dir)
+    store.follow(LiveVersion(publisher.versions_store), seed_manifest=catalogue.manifest_file)
     catalogue.follow(store.snapshot, publisher.versions_store.audio_path)
     app.extensions["publisher"] = publisher
     app.cli.add_command(content_cli)

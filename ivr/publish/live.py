@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 
 from ..content import ContentError, load_pack
 from ..content.store import Snapshot
@@ -32,9 +32,8 @@ class LiveVersion:
         live = self.versions.live_id()
         if live is None:
             raise KeyError("nothing published yet")
-        older = [v for v in reversed(self.versions.ids()) if int(v) < int(live)]
         error: Exception | None = None
-        for version_id in [live, *older[:FALL_BACK]]:
+        for version_id in self._live_then_older(live):
             try:
                 return self._load(version_id)
             except (ContentError, OSError, ValueError, KeyError) as exc:
@@ -42,6 +41,12 @@ class LiveVersion:
                 error = error or exc
         assert error is not None
         raise error
+
+    def _live_then_older(self, live: str) -> Iterator[str]:
+        yield live
+        # Listing every version costs a walk of storage: only when the live one fails.
+        older = [v for v in reversed(self.versions.ids()) if int(v) < int(live)]
+        yield from older[:FALL_BACK]
 
     def _load(self, version_id: str) -> Snapshot:
         with self._lock:

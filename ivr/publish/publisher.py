@@ -207,11 +207,8 @@ class Publisher:
 
     def _synthesize(self, pack: ContentPack, lang: str, prompt_id: str) -> Entry:
         """The prompt's current text through TTS_ENGINE and the telephony pipeline, stored."""
-        language = pack.language(lang)
-        if language is None:
-            raise KeyError(f"unknown language {lang!r}")
-        text = _text(pack, lang, prompt_id)
-        choice = choose_voice(language, self.tts_engine)
+        text = _text(pack, lang, prompt_id)  # KeyError for an unknown language or prompt
+        choice = choose_voice(pack.language(lang), self.tts_engine)
         engine = make_engine(choice.engine, self.tts_client)
         audio = to_telephony(engine.synthesize(text, choice.settings))
         source = {"kind": "tts", "engine": choice.engine, "voice": engine.voice_id(choice.settings)}

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from ..atomic import write_temporary
+from ..atomic import atomic_write, write_temporary
 
 LOCK_NAME = ".publish.lock"
 
@@ -88,8 +88,7 @@ class LocalStorage:
         return True
 
     def replace(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        os.replace(write_temporary(path, data), path)
+        atomic_write(self._path(key), data)
 
     def append(self, key: str, data: bytes) -> None:
         path = self._path(key)
