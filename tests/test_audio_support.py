@@ -132,6 +132,9 @@ class FakeStore:
     def current(self) -> FakePack:
         return self.pack
 
+    def seed(self) -> FakePack:
+        return self.pack
+
 
 def audio_app(audio_dir: Path, pack: FakePack):
     """A Flask app with just the audio parts registered, serving ``pack``."""

@@ -10,7 +10,6 @@ from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
 from ivr import create_app
 from ivr.sim.guidance import first_prompt, plan, transfer_after
 from ivr.sim.serve import serving
-from ivr.sim.web import init_app
 
 # Call time runs this many times faster than real time (prompts and timeouts alike).
 SPEED = 8
@@ -21,7 +20,6 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def app():
     app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
-    init_app(app)
     return app
 
 

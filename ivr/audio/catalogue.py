@@ -94,9 +94,15 @@ class AudioCatalogue:
         path = safe_join(str(self.audio_dir), lang, file)
         return Path(path) if path is not None and Path(path).is_file() else None
 
-    def path(self, entry: Entry) -> Path:
-        found = self.file_path(entry.language, entry.file)
-        return found if found is not None else self.audio_dir / entry.language / entry.file
+    def state(
+        self, lang: str, prompt_id: str, text: str, manifest: Manifest | None = None
+    ) -> tuple[Entry | None, str]:
+        """A prompt's manifest entry and the state of its audio for ``text``: "missing" (no
+        entry, or its file is gone), "stale" (it speaks other words) or "current"."""
+        entry = (manifest or self.manifest()).get(lang, prompt_id)
+        if entry is None or self.file_path(lang, entry.file) is None:
+            return entry, "missing"
+        return entry, "current" if entry.speaks(text) else "stale"
 
     def url_for(self, lang: str, prompt_id: str, text: str) -> str | None:
         """The URL path of audio speaking exactly ``text``; None if there is none (use <Say>)."""
@@ -113,12 +119,12 @@ class AudioCatalogue:
             coverage = Coverage()
             for prompt_id, text in sorted(pack.texts(language.code).items()):
                 coverage.prompts += 1
-                entry = manifest.get(language.code, prompt_id)
-                if entry is None or self.file_path(entry.language, entry.file) is None:
+                entry, state = self.state(language.code, prompt_id, text, manifest)
+                if state == "missing":
                     coverage.missing.append(prompt_id)
                     continue
                 coverage.staff_recorded += entry.staff_recorded
-                if entry.speaks(text):
+                if state == "current":
                     coverage.current += 1
                 else:
                     coverage.stale.append(prompt_id)

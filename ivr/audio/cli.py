@@ -25,15 +25,9 @@ def _audio_dir() -> Path:
 
 
 def _pack() -> Any:
-    store = current_app.extensions.get("content")
-    if store is not None:
-        # These commands work on the seed (prompts/ + audio/), which `flask content
-        # publish-seed` publishes; the live version staff published may say other words.
-        seed = getattr(store, "seed", None)
-        return seed() if seed is not None else store.current()
-    from ..content import load_pack
-
-    return load_pack(current_app.config["SETTINGS"].content_dir)
+    # These commands work on the seed (prompts/ + audio/), which `flask content publish-seed`
+    # publishes; the live version staff published may say other words.
+    return current_app.extensions["content"].seed()
 
 
 @audio_cli.command("build")

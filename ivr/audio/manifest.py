@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping
@@ -46,6 +47,17 @@ def text_sha256(text: str) -> str:
 
 def audio_file_name(prompt_id: str, data: bytes) -> str:
     return f"{prompt_id}.{hashlib.sha256(data).hexdigest()[:HASH_CHARS]}.wav"
+
+
+_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_FILE = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?P<hash>[0-9a-f]{{{HASH_CHARS}}})\.wav")
+
+
+def file_hash(lang: str, file: str) -> str | None:
+    """The hash in an audio file name as `audio_file_name` writes it, under a language code;
+    None for any other name (so a request can never name a path of its own)."""
+    match = _FILE.fullmatch(file or "")
+    return match["hash"] if match and _LANG.fullmatch(lang or "") else None
 
 
 def utc_now() -> str:
@@ -116,6 +128,15 @@ class Manifest:
             languages.setdefault(lang, {})[prompt_id] = entry.to_json()
         return {"format": FORMAT, "languages": languages}
 
+    def to_bytes(self) -> bytes:
+        """The file's bytes: sorted and indented, so a diff shows what changed."""
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        return text.encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | str) -> Manifest:
+        return cls.from_json(json.loads(raw))
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Manifest:
         manifest = cls()
@@ -137,7 +158,7 @@ def load_manifest(audio_dir: Path) -> Manifest:
     except FileNotFoundError:
         return Manifest()
     try:
-        return Manifest.from_json(json.loads(raw))
+        return Manifest.from_bytes(raw)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ManifestError(f"{path} is not a valid audio manifest: {error!r}") from error
 
@@ -177,8 +198,7 @@ class ManifestFile:
 
 
 def save_manifest(audio_dir: Path, manifest: Manifest) -> None:
-    text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    atomic_write(manifest_path(audio_dir), text.encode("utf-8"))
+    atomic_write(manifest_path(audio_dir), manifest.to_bytes())
 
 
 @contextmanager

@@ -8,29 +8,26 @@ in the live manifest are still served: a call that started before a rebuild may 
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, current_app, send_file
 
-ONE_YEAR = 31536000
+from .manifest import file_hash
 
-_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?P<hash>[0-9a-f]{12})\.wav")
+ONE_YEAR = 31536000
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 
 
 @bp.get("/<lang>/<name>")
 def audio_file(lang: str, name: str) -> Response:
-    match = _FILE.fullmatch(name)
-    if not _LANG.fullmatch(lang) or match is None:
+    etag = file_hash(lang, name)
+    if etag is None:
         abort(404)
     path = current_app.extensions["audio"].file_path(lang, name)
     if path is None:
         abort(404)
     try:
         response = send_file(
-            path, mimetype="audio/wav", etag=match["hash"], max_age=ONE_YEAR, conditional=True
+            path, mimetype="audio/wav", etag=etag, max_age=ONE_YEAR, conditional=True
         )
     except FileNotFoundError:
         abort(404)

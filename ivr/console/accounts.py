@@ -91,6 +91,14 @@ def _stamp(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
+_SELECT_ACCOUNT = "SELECT name, created, password_hash FROM staff"
+
+
+def _account(row: tuple) -> StaffAccount:
+    name, created, password_hash = row
+    return StaffAccount(name, created, _stamp(password_hash))
+
+
 class StaffAccounts:
     def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
@@ -115,13 +123,14 @@ class StaffAccounts:
         self._ready = True
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         if not self._ready:
             self._create()
         # A short-lived connection per operation: safe across threads and forked workers.
+        # Reads (every staff page asks who is logged in) need not queue for the write lock.
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
             except BaseException:
@@ -142,9 +151,9 @@ class StaffAccounts:
                 raise AccountError(f"There is already a staff account called {name!r}.")
             db.execute(
                 "INSERT INTO staff (name, password_hash, created) VALUES (?, ?, ?)",
-                (name, password_hash, self.clock()),
+                (name, password_hash, created := self.clock()),
             )
-        return StaffAccount(name, self.clock(), _stamp(password_hash))
+        return StaffAccount(name, created, _stamp(password_hash))
 
     def set_password(self, name: str, password: str) -> None:
         name = check_name(name)
@@ -165,16 +174,14 @@ class StaffAccounts:
                 raise AccountError(f"There is no staff account called {name!r}.")
 
     def list(self) -> list[StaffAccount]:
-        with self._db() as db:
-            rows = db.execute("SELECT name, created, password_hash FROM staff ORDER BY name")
-            return [StaffAccount(n, c, _stamp(h)) for n, c, h in rows.fetchall()]
+        with self._db(write=False) as db:
+            rows = db.execute(f"{_SELECT_ACCOUNT} ORDER BY name").fetchall()
+        return [_account(row) for row in rows]
 
     def get(self, name: str) -> StaffAccount | None:
-        with self._db() as db:
-            row = db.execute(
-                "SELECT name, created, password_hash FROM staff WHERE name = ?", (name,)
-            ).fetchone()
-        return StaffAccount(row[0], row[1], _stamp(row[2])) if row else None
+        with self._db(write=False) as db:
+            row = db.execute(f"{_SELECT_ACCOUNT} WHERE name = ?", (name,)).fetchone()
+        return _account(row) if row else None
 
     # -- logging in (the web) -----------------------------------------------------------------
 
@@ -197,15 +204,13 @@ class StaffAccounts:
             ]
             if waits:
                 return Locked(math.ceil(max(waits)))
-            row = db.execute(
-                "SELECT name, created, password_hash FROM staff WHERE name = ?", (name,)
-            ).fetchone()
+            row = db.execute(f"{_SELECT_ACCOUNT} WHERE name = ?", (name,)).fetchone()
         # The hash check runs outside the write lock: scrypt takes a while on purpose.
         ok = check_password_hash(row[2] if row else _DUMMY_HASH, password) and row is not None
         with self._db() as db:
             if ok:
                 db.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
-                return StaffAccount(row[0], row[1], _stamp(row[2]))
+                return _account(row)
             for key in keys:
                 self._count_failure(db, key, now)
         return None

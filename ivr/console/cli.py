@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -25,7 +26,7 @@ def _read_password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
 
 
-def _fail(exc: AccountError) -> None:
+def _fail(exc: AccountError) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     sys.exit(1)
 
@@ -39,8 +40,7 @@ def add(name: str, password_stdin: bool) -> None:
         account = _accounts().add(name, _read_password(password_stdin))
     except AccountError as exc:
         _fail(exc)
-    else:
-        click.echo(f"staff account {account.name!r} created; log in at /admin")
+    click.echo(f"staff account {account.name!r} created; log in at /admin")
 
 
 @staff_cli.command("passwd")
@@ -52,8 +52,7 @@ def passwd(name: str, password_stdin: bool) -> None:
         _accounts().set_password(name, _read_password(password_stdin))
     except AccountError as exc:
         _fail(exc)
-    else:
-        click.echo(f"password of {name.strip().lower()!r} changed")
+    click.echo(f"password of {name.strip().lower()!r} changed")
 
 
 @staff_cli.command("remove")
@@ -64,8 +63,7 @@ def remove(name: str) -> None:
         _accounts().remove(name)
     except AccountError as exc:
         _fail(exc)
-    else:
-        click.echo(f"staff account {name.strip().lower()!r} removed")
+    click.echo(f"staff account {name.strip().lower()!r} removed")
 
 
 @staff_cli.command("list")

@@ -23,8 +23,7 @@ class Cell:
     text: str
     status: str  # a key of STATUSES
     url: str | None  # the /audio URL callers hear; None when they hear <Say>
-    voice: str  # "espeak es-419@145wpm", "staff: maria", "" when missing
-    editable: bool  # False for number.* prompts, spoken from the directory
+    voice: str  # "espeak es-419@160wpm", "staff: maria", "" when missing
 
     @property
     def current(self) -> bool:
@@ -40,17 +39,14 @@ def _voice(source: dict) -> str:
 
 def cell(pack: ContentPack, catalogue: AudioCatalogue, lang: str, prompt_id: str) -> Cell:
     text = pack.text(lang, prompt_id)
-    entry = catalogue.entry(lang, prompt_id)
-    editable = prompt_id in pack.raw_texts(lang)
-    if entry is None or not catalogue.path(entry).is_file():
-        return Cell(lang, prompt_id, text, "missing", None, "", editable)
+    entry, state = catalogue.state(lang, prompt_id, text)
+    if state == "missing":
+        return Cell(lang, prompt_id, text, "missing", None, "")
     voice = _voice(dict(entry.source))
-    if not entry.speaks(text):
-        return Cell(lang, prompt_id, text, "stale", None, voice, editable)
+    if state == "stale":
+        return Cell(lang, prompt_id, text, "stale", None, voice)
     status = "staff" if entry.staff_recorded else "tts"
-    return Cell(
-        lang, prompt_id, text, status, catalogue.url_for(lang, prompt_id, text), voice, editable
-    )
+    return Cell(lang, prompt_id, text, status, catalogue.url_for(lang, prompt_id, text), voice)
 
 
 def prompt_order(pack: ContentPack) -> list[str]:
@@ -62,8 +58,9 @@ def prompt_order(pack: ContentPack) -> list[str]:
             seen.setdefault(pid)
     for pid in (*flow.prompts.values(), *(f"keys.{name}" for name in flow.keys)):
         seen.setdefault(pid)
-    rest = sorted(pack.prompt_ids() - seen.keys(), key=lambda p: (p.startswith("number."), p))
-    return [p for p in seen if p in pack.prompt_ids()] + rest
+    ids = pack.prompt_ids()
+    rest = sorted(ids - seen.keys(), key=lambda p: (p.startswith("number."), p))
+    return [p for p in seen if p in ids] + rest
 
 
 def node_prompts(pack: ContentPack, node_id: str) -> list[str]:
@@ -76,7 +73,8 @@ def node_prompts(pack: ContentPack, node_id: str) -> list[str]:
     ids += [f"keys.{name}" for name in node.announce]
     if node.number:
         ids.append(f"number.{node.number}")
-    return [p for p in dict.fromkeys(ids) if p in pack.prompt_ids()]
+    known = pack.prompt_ids()
+    return [p for p in dict.fromkeys(ids) if p in known]
 
 
 def grid(pack: ContentPack, catalogue: AudioCatalogue, prompt_ids: list[str]) -> list[list[Cell]]:

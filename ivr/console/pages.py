@@ -20,6 +20,7 @@ from flask import (
 )
 
 from ..audio.catalogue import AudioCatalogue
+from ..audio.manifest import file_hash
 from ..audio.pipeline import ACCEPTED_FORMATS
 from ..audio.recordings import RecordingRejected
 from ..content.errors import ContentError
@@ -50,14 +51,11 @@ def _lang(pack: ContentPack, code: str | None) -> str:
 @bp.get("/")
 def home() -> str:
     pack = live_pack()
-    rows = cov.grid(pack, catalogue(), cov.prompt_order(pack))
     return render_template(
         "console/home.html",
         pack=pack,
         live=publisher().live_version(),
-        counts=cov.counts(rows),
-        statuses=cov.STATUSES,
-        prompts=len(rows),
+        coverage=catalogue().status(pack),
     )
 
 
@@ -102,7 +100,6 @@ def rebuild_stale() -> Any:
         current_app.logger.exception("audio rebuild failed")
         flash(f"The audio could not be made: {_message(exc)}. Nothing was changed.")
         return redirect(url_for("console.coverage", lang=lang, status="todo"))
-    _refresh()
     notes = [f"New audio made for {len(result.rebuilt)} prompt(s)."]
     if result.rebuilt:
         notes.append(_version_note(result.version))
@@ -167,7 +164,7 @@ def bad_request(exc: Any) -> tuple[str, int]:
 def too_large(_exc: Exception) -> tuple[str, int]:
     limit = round((request.max_content_length or 0) / (1024 * 1024), 1)
     message = f"That file is too big. Send a recording smaller than {limit:g} MB."
-    if request.accept_mimetypes.best == "application/json":
+    if _wants_json():
         return jsonify(error=message), 413  # type: ignore[return-value]
     return render_template("console/message.html", title="File too big", message=message), 413
 
@@ -179,7 +176,6 @@ def require(condition: bool) -> None:
 
 # -- one prompt in one language: text, audio, recording, history ---------------------------------
 
-_AUDIO_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.[0-9a-f]{12}\.wav")
 _DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
@@ -198,10 +194,7 @@ def _check_prompt(pack: ContentPack, lang: str, prompt_id: str) -> None:
 def _prompt_page(lang: str, prompt_id: str, status: int = 200, **extra: Any) -> Any:
     pack = live_pack()
     _check_prompt(pack, lang, prompt_id)
-    try:
-        history = publisher().audio_history(lang, prompt_id)
-    except NotImplementedError:
-        history = []
+    history = publisher().audio_history(lang, prompt_id)
     c = cov.cell(pack, catalogue(), lang, prompt_id)
     others = [
         (language, pack.text(language.code, prompt_id))
@@ -210,7 +203,6 @@ def _prompt_page(lang: str, prompt_id: str, status: int = 200, **extra: Any) -> 
     ]
     page = render_template(
         "console/prompt.html",
-        pack=pack,
         lang=lang,
         language=pack.language(lang),
         prompt_id=prompt_id,
@@ -248,11 +240,8 @@ def save_text(lang: str, prompt_id: str) -> Any:
         return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
     try:
         version = publisher().set_text(lang, prompt_id, text, author=_who())
-    except ContentError as exc:
-        return _prompt_page(lang, prompt_id, 422, raw=text, problems=[str(p) for p in exc.problems])
-    except (KeyError, ValueError) as exc:
-        return _prompt_page(lang, prompt_id, 422, raw=text, problems=[_message(exc)])
-    _refresh()
+    except (ContentError, KeyError, ValueError) as exc:
+        return _prompt_page(lang, prompt_id, 422, raw=text, problems=_problems(exc))
     flash(
         f"Saved. {_version_note(version)} Callers now hear the new words read by the phone "
         "company's computer voice until you make new audio or record it."
@@ -266,13 +255,12 @@ def rebuild(lang: str, prompt_id: str) -> Any:
     try:
         version = publisher().rebuild_audio(lang, prompt_id, author=_who())
     except ContentError as exc:
-        return _prompt_page(lang, prompt_id, 422, problems=[str(p) for p in exc.problems])
+        return _prompt_page(lang, prompt_id, 422, problems=_problems(exc))
     except (KeyError, ValueError, RuntimeError, OSError) as exc:
         current_app.logger.exception("audio rebuild failed")
         return _prompt_page(
             lang, prompt_id, 500, problems=[f"The audio could not be made: {_message(exc)}"]
         )
-    _refresh()
     flash(f"New audio made from the current words. {_version_note(version)}")
     return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
 
@@ -352,8 +340,7 @@ def publish_draft(lang: str, prompt_id: str, draft_id: str) -> Any:
         )
         return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
     except ContentError as exc:
-        return _prompt_page(lang, prompt_id, 422, problems=[str(p) for p in exc.problems])
-    _refresh()
+        return _prompt_page(lang, prompt_id, 422, problems=_problems(exc))
     flash(f"Your recording is live. {_version_note(version)}")
     return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
 
@@ -362,14 +349,11 @@ def publish_draft(lang: str, prompt_id: str, draft_id: str) -> Any:
 def restore_audio(lang: str, prompt_id: str) -> Any:
     _check_prompt(live_pack(), lang, prompt_id)
     file = request.form.get("file", "")
-    require(bool(_AUDIO_NAME.fullmatch(file)))
+    require(file_hash(lang, file) is not None)
     try:
         version = publisher().restore_audio(lang, prompt_id, file, author=_who())
-    except ContentError as exc:
-        return _prompt_page(lang, prompt_id, 422, problems=[str(p) for p in exc.problems])
-    except (KeyError, ValueError) as exc:
-        return _prompt_page(lang, prompt_id, 422, problems=[_message(exc)])
-    _refresh()
+    except (ContentError, KeyError, ValueError) as exc:
+        return _prompt_page(lang, prompt_id, 422, problems=_problems(exc))
     flash(f"That earlier audio is live again, with the words it speaks. {_version_note(version)}")
     return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
 
@@ -377,7 +361,7 @@ def restore_audio(lang: str, prompt_id: str) -> Any:
 @bp.get("/audio/<lang>/<name>")
 def audio_file(lang: str, name: str) -> Any:
     """Any audio a prompt ever had (history, previews), wherever the publisher keeps it."""
-    require(bool(_AUDIO_NAME.fullmatch(name)) and live_pack().language(lang) is not None)
+    require(file_hash(lang, name) is not None and live_pack().language(lang) is not None)
     path = publisher().audio_path(lang, name)
     require(path is not None)
     return send_file(path, mimetype="audio/wav", max_age=0)
@@ -388,11 +372,11 @@ def _message(exc: BaseException) -> str:
     return str(exc.args[0]) if exc.args else exc.__class__.__name__
 
 
-def _refresh() -> None:
-    """Make this worker serve a publish at once (others notice it within a second)."""
-    store = current_app.extensions["content"]
-    if hasattr(store, "reload"):
-        store.reload()
+def _problems(exc: BaseException) -> list[str]:
+    """What staff read when a change is refused: every validation problem, or the reason."""
+    if isinstance(exc, ContentError):
+        return [str(p) for p in exc.problems]
+    return [_message(exc)]
 
 
 # -- the directory: organizations and their numbers ----------------------------------------------
@@ -445,15 +429,10 @@ def save_number(number_id: str) -> Any:
         return redirect(url_for("console.directory") + f"#number-{number_id}")
     try:
         version = publisher().set_number(number_id, author=_who(), **changed)
-    except ContentError as exc:
+    except (ContentError, KeyError, ValueError) as exc:
         return _directory_page(
-            422, failed=f"number-{number_id}", kept=form, problems=[str(p) for p in exc.problems]
+            422, failed=f"number-{number_id}", kept=form, problems=_problems(exc)
         )
-    except (KeyError, ValueError) as exc:
-        return _directory_page(
-            422, failed=f"number-{number_id}", kept=form, problems=[_message(exc)]
-        )
-    _refresh()
     flash(
         f"Number {number_id} saved. {_version_note(version)} Prompts that say this number "
         "now use the phone company's computer voice until their audio is made again."
@@ -473,13 +452,8 @@ def save_organization(org_id: str) -> Any:
         return redirect(url_for("console.directory") + f"#org-{org_id}")
     try:
         version = publisher().set_organization(org_id, author=_who(), **changed)
-    except ContentError as exc:
-        return _directory_page(
-            422, failed=f"org-{org_id}", kept=form, problems=[str(p) for p in exc.problems]
-        )
-    except (KeyError, ValueError) as exc:
-        return _directory_page(422, failed=f"org-{org_id}", kept=form, problems=[_message(exc)])
-    _refresh()
+    except (ContentError, KeyError, ValueError) as exc:
+        return _directory_page(422, failed=f"org-{org_id}", kept=form, problems=_problems(exc))
     flash(f"{form['name'] or org_id} saved. {_version_note(version)}")
     return redirect(url_for("console.directory") + f"#org-{org_id}")
 
@@ -499,15 +473,11 @@ def restore_version(version_id: str) -> Any:
     try:
         version = publisher().restore_version(version_id, author=_who())
     except ContentError as exc:
-        flash(
-            "That version cannot be served any more: " + "; ".join(str(p) for p in exc.problems),
-            "error",
-        )
+        flash("That version cannot be served any more: " + "; ".join(_problems(exc)), "error")
         return redirect(url_for("console.versions"))
     except (KeyError, ValueError) as exc:
         flash(_message(exc), "error")
         return redirect(url_for("console.versions"))
-    _refresh()
     flash(f"The line is back to version {version_id}, published again as version {version.id}.")
     return redirect(url_for("console.versions"))
 
@@ -519,11 +489,8 @@ def restore_installed() -> Any:
     try:
         version = publisher().publish_seed(author=_who())
     except ContentError as exc:
-        flash(
-            "The installed content cannot be served: " + "; ".join(map(str, exc.problems)), "error"
-        )
+        flash("The installed content cannot be served: " + "; ".join(_problems(exc)), "error")
         return redirect(url_for("console.versions"))
-    _refresh()
     flash(f"The line is back to the installed content, published as version {version.id}.")
     return redirect(url_for("console.versions"))
 

@@ -10,7 +10,6 @@ writes nothing. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +18,15 @@ from typing import Any
 
 from ..audio.catalogue import AudioCatalogue
 from ..audio.engines import choose_voice, make_engine
-from ..audio.manifest import Entry, Manifest, audio_file_name, load_manifest, text_sha256, utc_now
+from ..audio.manifest import (
+    Entry,
+    Manifest,
+    audio_file_name,
+    file_hash,
+    load_manifest,
+    text_sha256,
+    utc_now,
+)
 from ..audio.pipeline import ACCEPTED_FORMATS, to_telephony
 from ..audio.recordings import RecordingRejected, convert_recording
 from ..content import ContentError, ContentPack, load_pack
@@ -33,8 +40,6 @@ from .versions import VersionStore
 
 log = logging.getLogger(__name__)
 
-_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.[0-9a-f]{12}\.wav")
 
 
 #: Prompts rebuilt by one "make new audio for everything out of date" (espeak makes one in a
@@ -113,13 +118,7 @@ class Publisher:
 
     def audio_path(self, lang: str, file: str) -> Path | None:
         """Where an audio file (published, or the seed's) is on disk; None if nowhere."""
-        if not _LANG.fullmatch(lang or "") or not _FILE.fullmatch(file or ""):
-            return None
-        found = self.versions_store.audio_path(lang, file)
-        if found is not None:
-            return found
-        seed = self.seed_audio / lang / file
-        return seed if seed.is_file() else None
+        return self.catalogue.file_path(lang, file) if file_hash(lang, file) else None
 
     # -- text and directory ----------------------------------------------------------------
 
@@ -168,7 +167,6 @@ class Publisher:
         alone and listed: a person's voice is replaced only on purpose, prompt by prompt.
         At most ``limit`` prompts a call, so a request stays short; the rest are counted."""
         pack = self.pack()
-        manifest = self._base().manifest
         stale: list[tuple[str, str]] = []  # first: callers hear <Say> where audio used to be
         missing: list[tuple[str, str]] = []
         recorded: list[tuple[str, str]] = []
@@ -176,10 +174,8 @@ class Publisher:
             if lang is not None and language.code != lang:
                 continue
             for prompt_id, text in sorted(pack.texts(language.code).items()):
-                entry = manifest.get(language.code, prompt_id)
-                if entry is not None and entry.speaks(text) and self.audio_path(
-                    language.code, entry.file
-                ):
+                entry, state = self.catalogue.state(language.code, prompt_id, text)
+                if state == "current":
                     continue
                 if entry is None:
                     missing.append((language.code, prompt_id))
@@ -348,7 +344,7 @@ class Publisher:
             if (
                 base.version is not None
                 and change_.files == base.files
-                and manifest.to_json() == base.manifest.to_json()
+                and manifest.entries == base.manifest.entries
             ):
                 return self.versions_store.meta(base.version, base.version)  # nothing changed
             self._load(change_.files)  # raises ContentError naming every problem; nothing written

@@ -108,7 +108,7 @@ class VersionStore:
                 self._manifests.move_to_end(version_id)
                 return cached
         raw = self.storage.read(f"{version_prefix(version_id)}/{MANIFEST}")
-        manifest = Manifest.from_json(json.loads(raw))
+        manifest = Manifest.from_bytes(raw)
         with self._lock:
             self._manifests[version_id] = manifest
             while len(self._manifests) > MANIFESTS_CACHED:
@@ -149,8 +149,7 @@ class VersionStore:
             prefix = version_prefix(version_id)
         for name, data in sorted(files.items()):
             self.storage.create(f"{prefix}/{PACK}/{name}", data)
-        text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, sort_keys=True)
-        self.storage.create(f"{prefix}/{MANIFEST}", text.encode("utf-8"))
+        self.storage.create(f"{prefix}/{MANIFEST}", manifest.to_bytes())
         meta = {"created": utc_now(), "author": author, "summary": summary}
         self.storage.create(f"{prefix}/{META}", json.dumps(meta, ensure_ascii=False).encode())
         return self.meta(version_id)

@@ -13,8 +13,9 @@
     playing = button;
     button.textContent = "■ Stop";
   });
-  player.addEventListener("pause", () => { if (playing) playing.textContent = "▶ Play"; playing = null; });
-  player.addEventListener("ended", () => { if (playing) playing.textContent = "▶ Play"; playing = null; });
+  const stopped = () => { if (playing) playing.textContent = "▶ Play"; playing = null; };
+  player.addEventListener("pause", stopped);
+  player.addEventListener("ended", stopped);
 
   // Buttons that undo staff work ask first (data-confirm on the form).
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
