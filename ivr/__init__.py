@@ -37,10 +37,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
-    from . import cli, voice
+    from . import cli, db, voice
     from .content.store import ContentStore
     from .twiml_cache import TwimlCache
 
+    db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded here
     app.extensions["content"] = ContentStore(settings.content_dir)
     app.extensions["twiml_cache"] = TwimlCache()
     voice.init_app(app)

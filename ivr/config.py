@@ -57,10 +57,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "CONTENT_DIR": ("prompts", "The content pack folder (flow, directory, languages, texts)."),
     "AUDIO_DIR": ("audio", "Telephony audio files and `manifest.json`."),
+    "DATABASE_URL": (
+        "",
+        "PostgreSQL for everything staff make (`postgres://user:pass@host/db`), shared by "
+        "every web machine; empty = an embedded SQLite file in `DATA_DIR`.",
+    ),
     "DATA_DIR": (
         "instance",
-        "Published versions, staff audio, drafts, the audit log and staff accounts "
-        "(relative to the repository unless absolute).",
+        "The embedded SQLite database (without `DATABASE_URL`) and local caches; with "
+        "`DATABASE_URL` only a cache (relative to the repository unless absolute).",
+    ),
+    "STAFF_IDLE_MINUTES": (
+        "60",
+        "A staff console session ends after this many minutes without a request.",
     ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
     "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
@@ -81,6 +90,8 @@ class Settings:
     content_dir: Path
     audio_dir: Path
     data_dir: Path
+    database_url: Secret  # holds a password
+    staff_idle_minutes: float
     secret_key: Secret
     log_salt: Secret
     tts_engine: str
@@ -110,6 +121,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValueError as exc:
         value = get("TRUSTED_PROXIES")
         raise ConfigError(f"TRUSTED_PROXIES must be a whole number, not {value!r}") from exc
+    try:
+        idle = float(get("STAFF_IDLE_MINUTES"))
+    except ValueError as exc:
+        value = get("STAFF_IDLE_MINUTES")
+        raise ConfigError(f"STAFF_IDLE_MINUTES must be a number, not {value!r}") from exc
+    if idle <= 0:
+        raise ConfigError("STAFF_IDLE_MINUTES must be more than 0")
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
@@ -121,6 +139,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         content_dir=_path(get("CONTENT_DIR")),
         audio_dir=_path(get("AUDIO_DIR")),
         data_dir=_path(get("DATA_DIR")),
+        database_url=Secret(get("DATABASE_URL")),
+        staff_idle_minutes=idle,
         secret_key=Secret(get("SECRET_KEY")),
         log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
         tts_engine=engine,

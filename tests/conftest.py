@@ -3,11 +3,27 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
+from ivr import config, create_app
 from ivr.content import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-auth-token"
+
+# The throwaway PostgreSQL server and the database_url fixture (SQLite and PostgreSQL).
+from pgserver import (  # noqa: E402, F401
+    _close_databases,
+    database_url,
+    postgres_server,
+    postgres_url,
+)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_in_tmp(tmp_path, monkeypatch):
+    """Apps made without DATA_DIR keep their database and caches in the test's tmp folder,
+    never in the repository's instance/."""
+    default = config.SETTINGS["DATA_DIR"]
+    monkeypatch.setitem(config.SETTINGS, "DATA_DIR", (str(tmp_path / "instance"), default[1]))
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +32,9 @@ def pack():
 
 
 @pytest.fixture
-def app():
-    return create_app({"ENV": {"TWILIO_AUTH_TOKEN": TOKEN}, "TESTING": True})
+def app(tmp_path):
+    env = {"TWILIO_AUTH_TOKEN": TOKEN, "DATA_DIR": str(tmp_path / "data")}
+    return create_app({"ENV": env, "TESTING": True})
 
 
 @pytest.fixture

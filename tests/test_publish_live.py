@@ -1,18 +1,30 @@
-"""The line serves the seed until the first publish, then the live version, in every worker."""
+"""The line serves the seed until the first publish, then the live version, in every worker
+(each on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from test_publish_support import call, edited, first_prompt, make_line, played, verbs
+from test_publish_support import (
+    POLL,
+    call,
+    call_until,
+    edited,
+    eventually,
+    first_prompt,
+    make_line,
+    played,
+    verbs,
+)
 
 from ivr.content import ContentError
 
 
 @pytest.fixture
-def line(tmp_path):
-    return make_line(tmp_path)
+def line(tmp_path, database_url):
+    return make_line(tmp_path, database_url)
 
 
 def test_before_any_publish_the_line_serves_the_seed_and_writes_nothing(line):
@@ -23,7 +35,8 @@ def test_before_any_publish_the_line_serves_the_seed_and_writes_nothing(line):
 
     assert publisher.live_version() is None and publisher.versions() == []
     assert verbs(twiml) == ["Play"] * len(publisher.pack().languages)
-    assert not (line.data / "content").exists()
+    stored = line.stored_rows()
+    assert stored["versions"] == stored["audit"] == stored["blobs"] == []
 
 
 def test_a_text_published_in_one_worker_is_served_by_another(line):
@@ -36,7 +49,8 @@ def test_a_text_published_in_one_worker_is_served_by_another(line):
         "es", prompt, edited(pack, prompt, "Bienvenida"), author="ana"
     )
 
-    twiml = call(worker_b)  # no reload: worker B notices the live pointer moved
+    # No reload: worker B's background thread notices the live pointer moved.
+    twiml = call_until(worker_b, "Bienvenida.")
     assert "Bienvenida." in twiml
     assert played(twiml, "es") is None  # the old recording no longer speaks it: <Say>
     assert played(twiml, "en") is not None  # other languages keep their audio
@@ -65,6 +79,7 @@ def test_one_request_keeps_the_pack_and_manifest_of_one_version(line):
     prompt = first_prompt(pack)
     first, second = edited(pack, prompt, "Primera"), edited(pack, prompt, "Segunda")
     publisher.set_text("es", prompt, first, author="ana")
+    call_until(app, "Primera.")  # this worker serves version 1
 
     with app.test_request_context("/voice", method="POST"):
         before = store.snapshot()
@@ -76,6 +91,7 @@ def test_one_request_keeps_the_pack_and_manifest_of_one_version(line):
         assert catalogue.manifest() is before.manifest
         assert catalogue.url_for("es", prompt, first) is None  # version 1 has no audio for it
 
+    eventually(lambda: store.snapshot().version == "3")  # the other worker's publish arrives
     with app.test_request_context("/voice", method="POST"):
         after = store.snapshot()
         assert (before.version, after.version) == ("1", "3")
@@ -90,7 +106,7 @@ def test_a_refused_edit_writes_nothing_and_the_line_keeps_serving(line):
     publisher = app.extensions["publisher"]
     prompt = first_prompt(publisher.pack())
     publisher.set_text("es", prompt, edited(publisher.pack(), prompt, "Hola"), author="ana")
-    stored, served = line.stored_files(), call(app)
+    stored, served = line.stored_rows(), call(app)
 
     with pytest.raises(ContentError) as empty:
         publisher.set_text("es", prompt, "   ", author="ana")
@@ -102,7 +118,7 @@ def test_a_refused_edit_writes_nothing_and_the_line_keeps_serving(line):
     assert [(p.file, p.key) for p in empty.value.problems] == [("text/es.yaml", prompt)]
     assert [(p.file, p.key) for p in no_key.value.problems] == [("text/es.yaml", prompt)]
     assert any(p.file == "directory.yaml" for p in bad_number.value.problems)
-    assert line.stored_files() == stored
+    assert line.stored_rows() == stored
     assert [v.id for v in publisher.versions()] == ["1"]
     assert call(line.app()) == served
 
@@ -137,11 +153,9 @@ def test_a_damaged_live_version_is_refused_and_the_last_good_one_served(line):
     publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
     worker = line.app()
     assert "Uno." in call(worker)
-    version = publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
-    # A disk fault (or a hand edit) breaks the stored copy of the new live version.
-    flow = line.data / "content" / "versions" / f"{int(version.id):06d}" / "pack" / "flow.yaml"
-    flow.write_text("nodes: [", encoding="utf-8")
+    line.publish_damaged("flow.yaml", b"nodes: [")
 
+    time.sleep(10 * POLL)  # the worker has looked at the new live version by now
     assert "Uno." in call(worker)
 
 
@@ -176,9 +190,7 @@ def test_a_worker_starting_with_a_damaged_live_version_serves_the_newest_good_on
     pack = publisher.pack()
     prompt = first_prompt(pack)
     publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
-    version = publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
-    flow = line.data / "content" / "versions" / f"{int(version.id):06d}" / "pack" / "flow.yaml"
-    flow.write_text("nodes: [", encoding="utf-8")
+    line.publish_damaged("flow.yaml", b"nodes: [")
 
     starting = line.app()
 

@@ -6,20 +6,29 @@ in every language), so no test needs a full audio build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
+import time
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import sqlalchemy as sa
 from flask import Flask
 
 from ivr import create_app
 from ivr.audio.manifest import load_manifest, save_manifest
 from ivr.content import ContentPack, load_pack
+from ivr.db import Database, engine_url, schema
 from ivr.flow import answer
 
 ROOT = Path(__file__).resolve().parent.parent
+POLL = 0.05  # seconds between a test worker's looks at the live pointer (production: 0.5)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,32 +36,102 @@ class Line:
     prompts: Path
     audio: Path
     data: Path
+    database_url: str = ""  # "" = the embedded SQLite file in data/
 
-    def env(self) -> dict[str, str]:
-        return {
+    def env(self, data: Path | None = None) -> dict[str, str]:
+        env = {
             "HOTLINE_ENV": "development",
             "CONTENT_DIR": str(self.prompts),
             "AUDIO_DIR": str(self.audio),
-            "DATA_DIR": str(self.data),
+            "DATA_DIR": str(data or self.data),
         }
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        return env
 
-    def app(self) -> Flask:
-        """A fresh app on this line: a second call is another gunicorn worker."""
-        return create_app({"ENV": self.env(), "TESTING": True})
+    def app(self, data: Path | None = None) -> Flask:
+        """A fresh app on this line: a second call is another gunicorn worker (with ``data``,
+        one on another machine, with its own DATA_DIR)."""
+        return create_app({"ENV": self.env(data), "TESTING": True, "LIVE_POLL_SECONDS": POLL})
 
-    def stored_files(self) -> dict[str, bytes]:
-        """Every file under DATA_DIR/content (to prove a refused change wrote nothing)."""
-        root = self.data / "content"
-        return {
-            p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
-        }
+    def database(self) -> Database:
+        return Database(engine_url(self.database_url, self.data))
+
+    def stored_rows(self) -> dict[str, list[tuple]]:
+        """Every row of the tables staff changes write (to prove a refused change wrote
+        nothing)."""
+        database = self.database()
+        try:
+            with database.connect() as conn:
+                return {
+                    table.name: sorted(
+                        tuple(map(repr, row)) for row in conn.execute(table.select())
+                    )
+                    for table in (
+                        schema.versions,
+                        schema.live,
+                        schema.blobs,
+                        schema.audit,
+                        schema.audio,
+                        schema.drafts,
+                    )
+                }
+        finally:
+            database.close()
+
+    def execute(self, statement: sa.Executable) -> None:
+        """Change the database behind the app's back (a damaged row, say)."""
+        database = self.database()
+        try:
+            with database.begin() as conn:
+                conn.execute(statement)
+        finally:
+            database.close()
+
+    def publish_damaged(self, name: str, data: bytes) -> str:
+        """Make live a copy of the live version whose file ``name`` holds ``data``, as a hand
+        edit of the database gone wrong would; the new version's id."""
+        database = self.database()
+        try:
+            with database.begin() as conn:
+                live = conn.execute(sa.select(schema.live.c.version_id)).scalar_one()
+                row = conn.execute(
+                    sa.select(schema.versions).where(schema.versions.c.id == live)
+                ).one()
+                sha = hashlib.sha256(data).hexdigest()
+                conn.execute(
+                    sa.insert(schema.blobs).values(
+                        sha256=sha, size=len(data), data=zlib.compress(data)
+                    )
+                )
+                new = row.id + 1
+                conn.execute(
+                    sa.insert(schema.versions).values(
+                        {**row._mapping, "id": new, "files": {**row.files, name: sha}}
+                    )
+                )
+                conn.execute(
+                    sa.update(schema.live).values(version_id=new, serial=schema.live.c.serial + 1)
+                )
+            return str(new)
+        finally:
+            database.close()
 
 
-def make_line(tmp_path: Path) -> Line:
+def eventually(check: Callable[[], T], timeout: float = 3.0) -> T:
+    """``check()``'s first truthy value, asked until ``timeout`` seconds have passed (another
+    worker takes up to its poll interval to see a publish)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def make_line(tmp_path: Path, database_url: str = "") -> Line:
     """prompts/ copied, and the committed audio of the first menu (language choice)."""
-    line = Line(tmp_path / "prompts", tmp_path / "audio", tmp_path / "data")
+    line = Line(tmp_path / "prompts", tmp_path / "audio", tmp_path / "data", database_url)
     shutil.copytree(ROOT / "prompts", line.prompts)
     pack = load_pack(line.prompts)
     seed = load_manifest(ROOT / "audio")
@@ -80,6 +159,19 @@ def edited(pack: ContentPack, prompt_id: str, word: str, lang: str = "es") -> st
 def call(app: Flask) -> str:
     """The TwiML answering a new call."""
     return app.test_client().post("/voice").get_data(as_text=True)
+
+
+def call_until(app: Flask, words: str, timeout: float = 3.0) -> str:
+    """The TwiML answering a new call once it contains ``words`` (or after ``timeout``)."""
+    last = ""
+
+    def check() -> bool:
+        nonlocal last
+        last = call(app)
+        return words in last
+
+    eventually(check, timeout)
+    return last
 
 
 def played(twiml: str, lang: str) -> str | None:

@@ -2,12 +2,15 @@
 
 A file's name carries the hash of its bytes, so a URL always means the same audio and may be
 cached forever (``immutable``); the hash doubles as the ``ETag``. Only names of the form the
-build writes are served, from published storage or the seed audio folder only. Files no longer
-in the live manifest are still served: a call that started before a rebuild may ask for them.
+build writes are served: from this machine's cache of published audio, the seed audio folder,
+or (a file another instance published that this one has not copied yet) the database, copied
+into the cache on the way. Files no longer in the live manifest are still served: a call that
+started before a rebuild may ask for them.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, send_file
 
 from .manifest import file_hash
@@ -23,6 +26,13 @@ def audio_file(lang: str, name: str) -> Response:
     if etag is None:
         abort(404)
     path = current_app.extensions["audio"].file_path(lang, name)
+    publisher = current_app.extensions.get("publisher")
+    if path is None and publisher is not None:
+        try:
+            path = publisher.live.fetch_one(lang, name)
+        except sa.exc.SQLAlchemyError as error:
+            current_app.logger.warning("audio %s/%s: database unreachable: %s", lang, name, error)
+            abort(503)
     if path is None:
         abort(404)
     try:

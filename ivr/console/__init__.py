@@ -7,10 +7,11 @@ settings and the hook that sets ``g.staff_user`` on every request.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask
 
 from .accounts import StaffAccounts
-from .security import configure_sessions, data_dir, load_staff_user
+from .security import configure_sessions, database_unavailable, load_staff_user
 
 __all__ = ["init_app"]
 
@@ -25,8 +26,11 @@ def init_app(app: Flask) -> None:
         return
     configure_sessions(app)
     app.extensions["staff"] = StaffAccounts(
-        app.config.get("STAFF_DB") or data_dir(app) / "staff.sqlite3"
+        app.extensions["db"], idle_minutes=app.config["SETTINGS"].staff_idle_minutes
     )
+    # Any page, when the database cannot be reached: a plain 503, never a traceback. (The
+    # phone line's webhooks never touch the database.)
+    app.register_error_handler(sa.exc.SQLAlchemyError, database_unavailable)
     # First in line, so blueprints' own before_request hooks (the simulator's) can rely on it.
     app.before_request_funcs.setdefault(None, []).insert(0, load_staff_user)
     app.register_blueprint(bp)

@@ -1,54 +1,50 @@
-"""Staff accounts and failed-login counters in one SQLite file shared by every gunicorn worker.
+"""Staff accounts, their login sessions and failed-login counters, in the hotline's database.
 
 Passwords are stored only as werkzeug scrypt hashes. Accounts are made on the command line
 (`flask --app ivr staff add NAME`), never through the web, so there is no default account and
 no sign-up page to attack.
 
+Sessions live on the server: the cookie carries a random token, the table ``staff_sessions``
+its sha256. Every console request looks it up (:meth:`StaffAccounts.session_user`), so a
+logout, a password change or a removed account ends a session on every machine at once, and a
+session idle for longer than STAFF_IDLE_MINUTES ends by itself.
+
 Repeated failed logins lock the account name and the client address for a delay that doubles
-with every failure past the limit; the counters live in SQLite (not in process memory) so that
-spreading guesses over several workers does not multiply the allowance.
+with every failure past the limit; the counters live in the database (not in process memory)
+so that spreading guesses over several workers or machines does not multiply the allowance.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import sqlite3
+import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import Database, upsert
+from ..db.schema import login_failures, staff, staff_sessions
 
 FAILURES_ALLOWED = 5  # failed attempts before the first lock
 FIRST_LOCK = 30.0  # seconds; doubles with each further failure
 LONGEST_LOCK = 15 * 60.0
 FORGET_AFTER = 60 * 60.0  # an hour without failures starts the count again
 MIN_PASSWORD = 10
+IDLE_MINUTES = 60.0
+# last_seen is written at most this often per session, not on every page.
+TOUCH_EVERY = 30.0
+LANGUAGES = ("es", "en")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 
 # Checked against when the name is unknown, so a wrong name takes as long as a wrong password
 # and the timing does not reveal which staff names exist.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff (
-    name TEXT PRIMARY KEY,
-    password_hash TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS login_failures (
-    key TEXT PRIMARY KEY,          -- 'user:<name>' or 'addr:<client address>'
-    count INTEGER NOT NULL,
-    last_failure REAL NOT NULL,
-    locked_until REAL NOT NULL
-);
-"""
 
 
 class AccountError(ValueError):
@@ -66,8 +62,9 @@ class Locked:
 class StaffAccount:
     name: str
     created: float
-    # Changes when the password does, so a session made with the old password stops working.
+    # Changes when the password does (kept for callers that show or compare it).
     session_stamp: str
+    language: str = "es"  # the console's language for this person
 
 
 def check_name(name: str) -> str:
@@ -86,59 +83,30 @@ def check_password(password: str) -> None:
 
 
 def _stamp(password_hash: str) -> str:
-    # A digest of salt and hash: unique per password set, and the session cookie (readable
-    # by whoever holds it) shows nothing of the stored hash itself.
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
-_SELECT_ACCOUNT = "SELECT name, created, password_hash FROM staff"
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _account(row: tuple) -> StaffAccount:
-    name, created, password_hash = row
-    return StaffAccount(name, created, _stamp(password_hash))
+_ACCOUNT = (staff.c.name, staff.c.created, staff.c.password_hash, staff.c.language)
+
+
+def _account(row: sa.Row) -> StaffAccount:
+    return StaffAccount(row.name, row.created, _stamp(row.password_hash), row.language)
 
 
 class StaffAccounts:
-    def __init__(self, path: Path | str, clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(path)
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], float] = time.time,
+        idle_minutes: float = IDLE_MINUTES,
+    ) -> None:
+        self.db = db
         self.clock = clock
-        self._ready = False
-
-    def _create(self) -> None:
-        # On first use, not at app start: apps that never see a staff member (tests, the
-        # CLI) leave no database behind.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            # WAL lets the workers read while one of them writes a failure counter.
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
-        try:
-            os.chmod(self.path, 0o600)  # password hashes: readable by the service user only
-        except OSError:
-            pass
-        self._ready = True
-
-    @contextmanager
-    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self._create()
-        # A short-lived connection per operation: safe across threads and forked workers.
-        # Reads (every staff page asks who is logged in) need not queue for the write lock.
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+        self.idle_seconds = idle_minutes * 60
 
     # -- accounts (the CLI) -------------------------------------------------------------------
 
@@ -146,42 +114,106 @@ class StaffAccounts:
         name = check_name(name)
         check_password(password)
         password_hash = generate_password_hash(password, method="scrypt")
-        with self._db() as db:
-            if db.execute("SELECT 1 FROM staff WHERE name = ?", (name,)).fetchone():
+        with self.db.begin() as conn:
+            if conn.execute(sa.select(staff.c.name).where(staff.c.name == name)).first():
                 raise AccountError(f"There is already a staff account called {name!r}.")
-            db.execute(
-                "INSERT INTO staff (name, password_hash, created) VALUES (?, ?, ?)",
-                (name, password_hash, created := self.clock()),
+            created = self.clock()
+            conn.execute(
+                sa.insert(staff).values(name=name, password_hash=password_hash, created=created)
             )
         return StaffAccount(name, created, _stamp(password_hash))
 
     def set_password(self, name: str, password: str) -> None:
+        """A new password; every open session of that name ends."""
         name = check_name(name)
         check_password(password)
         password_hash = generate_password_hash(password, method="scrypt")
-        with self._db() as db:
-            done = db.execute(
-                "UPDATE staff SET password_hash = ? WHERE name = ?", (password_hash, name)
+        with self.db.begin() as conn:
+            done = conn.execute(
+                sa.update(staff).where(staff.c.name == name).values(password_hash=password_hash)
             )
             if not done.rowcount:
                 raise AccountError(f"There is no staff account called {name!r}.")
-            db.execute("DELETE FROM login_failures WHERE key = ?", (f"user:{name}",))
+            conn.execute(sa.delete(login_failures).where(login_failures.c.key == f"user:{name}"))
+            conn.execute(sa.delete(staff_sessions).where(staff_sessions.c.name == name))
 
     def remove(self, name: str) -> None:
         name = check_name(name)
-        with self._db() as db:
-            if not db.execute("DELETE FROM staff WHERE name = ?", (name,)).rowcount:
+        with self.db.begin() as conn:
+            conn.execute(sa.delete(staff_sessions).where(staff_sessions.c.name == name))
+            if not conn.execute(sa.delete(staff).where(staff.c.name == name)).rowcount:
+                raise AccountError(f"There is no staff account called {name!r}.")
+
+    def set_language(self, name: str, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise AccountError(f"The console speaks {' and '.join(LANGUAGES)}, not {lang!r}.")
+        with self.db.begin() as conn:
+            done = conn.execute(sa.update(staff).where(staff.c.name == name).values(language=lang))
+            if not done.rowcount:
                 raise AccountError(f"There is no staff account called {name!r}.")
 
     def list(self) -> list[StaffAccount]:
-        with self._db(write=False) as db:
-            rows = db.execute(f"{_SELECT_ACCOUNT} ORDER BY name").fetchall()
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(*_ACCOUNT).order_by(staff.c.name)).all()
         return [_account(row) for row in rows]
 
     def get(self, name: str) -> StaffAccount | None:
-        with self._db(write=False) as db:
-            row = db.execute(f"{_SELECT_ACCOUNT} WHERE name = ?", (name,)).fetchone()
+        with self.db.connect() as conn:
+            row = conn.execute(sa.select(*_ACCOUNT).where(staff.c.name == name)).first()
         return _account(row) if row else None
+
+    # -- sessions (the web) -------------------------------------------------------------------
+
+    def start_session(self, name: str) -> str:
+        """A new session for ``name``; the token goes into the cookie (only its hash is kept)."""
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.db.begin() as conn:
+            # Sessions nobody used for a long time are of no use to anyone: tidy up here.
+            conn.execute(
+                sa.delete(staff_sessions).where(
+                    staff_sessions.c.last_seen < now - self.idle_seconds
+                )
+            )
+            conn.execute(
+                sa.insert(staff_sessions).values(
+                    id=_token_id(token), name=name, created=now, last_seen=now
+                )
+            )
+        return token
+
+    def session_user(self, token: str | None) -> StaffAccount | None:
+        """The account a session token belongs to; None if the session ended, is unknown or
+        was idle for longer than STAFF_IDLE_MINUTES (it then ends)."""
+        if not token:
+            return None
+        session_id, now = _token_id(str(token)), self.clock()
+        with self.db.connect() as conn:
+            row = conn.execute(
+                sa.select(*_ACCOUNT, staff_sessions.c.last_seen)
+                .join(staff_sessions, staff_sessions.c.name == staff.c.name)
+                .where(staff_sessions.c.id == session_id)
+            ).first()
+        if row is None:
+            return None
+        if now - row.last_seen > self.idle_seconds:
+            self.end_session(token)
+            return None
+        if now - row.last_seen > TOUCH_EVERY:
+            with self.db.begin() as conn:
+                conn.execute(
+                    sa.update(staff_sessions)
+                    .where(staff_sessions.c.id == session_id)
+                    .values(last_seen=now)
+                )
+        return _account(row)
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with self.db.begin() as conn:
+                conn.execute(
+                    sa.delete(staff_sessions).where(staff_sessions.c.id == _token_id(str(token)))
+                )
 
     # -- logging in (the web) -----------------------------------------------------------------
 
@@ -191,40 +223,37 @@ class StaffAccounts:
         name = name.strip().lower()
         keys = (f"user:{name}", f"addr:{address}")
         now = self.clock()
-        with self._db() as db:
-            waits = [
-                row[0] - now
-                for row in (
-                    db.execute(
-                        "SELECT locked_until FROM login_failures WHERE key = ?", (k,)
-                    ).fetchone()
-                    for k in keys
-                )
-                if row and row[0] > now
-            ]
+        with self.db.connect() as conn:
+            locks = conn.execute(
+                sa.select(login_failures.c.locked_until).where(login_failures.c.key.in_(keys))
+            ).scalars()
+            waits = [until - now for until in locks if until > now]
             if waits:
                 return Locked(math.ceil(max(waits)))
-            row = db.execute(f"{_SELECT_ACCOUNT} WHERE name = ?", (name,)).fetchone()
-        # The hash check runs outside the write lock: scrypt takes a while on purpose.
-        ok = check_password_hash(row[2] if row else _DUMMY_HASH, password) and row is not None
-        with self._db() as db:
-            if ok:
-                db.execute("DELETE FROM login_failures WHERE key = ?", (keys[0],))
+            row = conn.execute(sa.select(*_ACCOUNT).where(staff.c.name == name)).first()
+        # The hash check runs outside any transaction: scrypt takes a while on purpose.
+        ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+        with self.db.begin() as conn:
+            if ok and row is not None:
+                conn.execute(sa.delete(login_failures).where(login_failures.c.key == keys[0]))
                 return _account(row)
             for key in keys:
-                self._count_failure(db, key, now)
+                self._count_failure(conn, key, now)
         return None
 
-    def _count_failure(self, db: sqlite3.Connection, key: str, now: float) -> None:
-        row = db.execute(
-            "SELECT count, last_failure FROM login_failures WHERE key = ?", (key,)
-        ).fetchone()
-        count = 1 if row is None or now - row[1] > FORGET_AFTER else row[0] + 1
+    def _count_failure(self, conn: sa.Connection, key: str, now: float) -> None:
+        row = conn.execute(
+            sa.select(login_failures.c.count, login_failures.c.last_failure)
+            .where(login_failures.c.key == key)
+            .with_for_update()  # two workers counting at once: one waits (PostgreSQL)
+        ).first()
+        count = 1 if row is None or now - row.last_failure > FORGET_AFTER else row.count + 1
         locked_until = 0.0
         if count >= FAILURES_ALLOWED:
             locked_until = now + min(FIRST_LOCK * 2 ** (count - FAILURES_ALLOWED), LONGEST_LOCK)
-        db.execute(
-            "INSERT OR REPLACE INTO login_failures (key, count, last_failure, locked_until) "
-            "VALUES (?, ?, ?, ?)",
-            (key, count, now, locked_until),
+        values = {"count": count, "last_failure": now, "locked_until": locked_until}
+        conn.execute(
+            upsert(conn, login_failures)
+            .values(key=key, **values)
+            .on_conflict_do_update(index_elements=["key"], set_=values)
         )

@@ -1,20 +1,18 @@
-"""The audit log: an append-only list of staff actions, one JSON object a line, in storage.
+"""The audit log: who did what to the content, one row per staff action (table ``audit``).
 
-It records who did what to the content, never anything about callers.
+Publishing writes its row in the same transaction as the version and the live pointer, so a
+live version nobody is recorded as publishing cannot exist. Nothing about callers goes here.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+import sqlalchemy as sa
 
 from ..audio.manifest import utc_now
+from ..db import Database
+from ..db.schema import audit
 from .models import AuditEntry
-from .storage import Storage
 
-log = logging.getLogger(__name__)
-
-AUDIT = "audit.jsonl"
 SUMMARY_CHARS = 60  # each side of "before → after"
 
 
@@ -29,31 +27,52 @@ def change(before: object, after: object) -> str:
 
 
 class AuditLog:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def record(
-        self, *, who: str, action: str, what: str, summary: str, version: str | None = None
+        self,
+        *,
+        who: str,
+        action: str,
+        what: str,
+        summary: str,
+        version: str | None = None,
+        conn: sa.Connection | None = None,
     ) -> AuditEntry:
+        """Add an entry; inside ``conn``'s transaction when given (a publish)."""
         entry = AuditEntry(
             when=utc_now(), who=who, action=action, what=what, summary=summary, version=version
         )
-        line = json.dumps(entry.__dict__, ensure_ascii=False, sort_keys=True) + "\n"
-        self.storage.append(AUDIT, line.encode("utf-8"))
+        if conn is None:
+            with self.db.begin() as conn:
+                return self.record(
+                    who=who, action=action, what=what, summary=summary, version=version, conn=conn
+                )
+        conn.execute(
+            sa.insert(audit).values(
+                at=entry.when,
+                who=who,
+                action=action,
+                what=what,
+                summary=summary,
+                version_id=int(version) if version is not None else None,
+            )
+        )
         return entry
 
     def latest(self, limit: int = 200) -> list[AuditEntry]:
         """The newest ``limit`` entries, newest first."""
-        try:
-            raw = self.storage.read(AUDIT).decode("utf-8")
-        except FileNotFoundError:
-            return []
-        entries = []
-        for line in reversed(raw.splitlines()):
-            if len(entries) >= limit:
-                break
-            try:
-                entries.append(AuditEntry(**json.loads(line)))
-            except (ValueError, TypeError):
-                log.warning("skipping an unreadable audit line")  # never lose the others
-        return entries
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(audit).order_by(audit.c.id.desc()).limit(limit)).all()
+        return [
+            AuditEntry(
+                when=row.at,
+                who=row.who,
+                action=row.action,
+                what=row.what,
+                summary=row.summary,
+                version=str(row.version_id) if row.version_id is not None else None,
+            )
+            for row in rows
+        ]

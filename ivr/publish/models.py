@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,14 @@ class AuditEntry:
     what: str  # "es main.repeat", "number unhcr_whatsapp", "version 7"
     summary: str  # short before → after
     version: str | None = None  # the version the action published, if any
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a version changed compared with its parent."""
+
+    kind: str  # "text" | "number" | "organization" | "audio" | "other"
+    lang: str | None  # for texts and audio
+    target: str  # prompt id, number id, organization id, or a pack file name ("other")
+    before: Any  # the text, the number's fields, the audio file name; None if it was absent
+    after: Any

@@ -1,10 +1,13 @@
-"""The one API the staff console calls to read and change what the line serves.
+"""The one API the staff console (and the CLI) call to read and change what the line serves.
 
-Every change follows the same steps, holding the storage lock so two staff never lose each
-other's edits: take the live version (or the seed, before the first publish), apply the edit to
-its files, validate the would-be pack exactly as ``python -m ivr validate`` does, write a new
-immutable version, switch the live pointer atomically, write the audit log. A refused edit
-writes nothing. Nothing here knows about HTTP.
+Every change is one database transaction holding the publish lock (so two staff on any two
+machines never lose each other's edits): take the live version (or the seed, before the first
+publish), apply the edit to its files, validate the would-be pack exactly as
+``python -m ivr validate`` does, write the new immutable version, move the live pointer and
+write the audit entry, all committed together or not at all. Slow work (speech synthesis,
+converting a recording) happens before the transaction. A refused edit writes nothing. A
+database that cannot be reached raises SQLAlchemy's error (the console answers 503). Nothing
+here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from ..audio.catalogue import AudioCatalogue
 from ..audio.engines import choose_voice, make_engine
@@ -31,16 +37,20 @@ from ..audio.pipeline import ACCEPTED_FORMATS, to_telephony
 from ..audio.recordings import RecordingRejected, convert_recording
 from ..content import ContentError, ContentPack, load_pack
 from ..content.store import ContentStore
-from . import edits
+from ..db import Database
+from ..db.schema import audio as audio_table
+from ..db.schema import blobs, versions
+from . import changes, edits
 from .audit import AuditLog, change
 from .drafts import Drafts
-from .models import AudioVersion, AuditEntry, Draft, Version
-from .storage import Storage
-from .versions import VersionStore
+from .live import LiveVersion
+from .models import AudioVersion, AuditEntry, Change, Draft, Version
 
 log = logging.getLogger(__name__)
 
-
+#: Audio stored in the database but referenced by no version is kept this long by prune: a
+#: publish that stored its audio may not have committed yet, and calls may still fetch it.
+PRUNE_AUDIO_GRACE = timedelta(hours=1)
 
 #: Prompts rebuilt by one "make new audio for everything out of date" (espeak makes one in a
 #: fraction of a second; Google's network calls take longer, and gunicorn's timeout is 15 s).
@@ -54,7 +64,7 @@ class StaleRebuild:
     version: Version | None  # the new live version (the old one when nothing was rebuilt)
     rebuilt: tuple[tuple[str, str], ...]  # (lang, prompt id)
     staff_recorded: tuple[tuple[str, str], ...]  # out of date, but a person's voice: left
-    remaining: int  # out of date, left for the next batch
+    remaining: int  # out of date, left for the next batch (never with make_audio)
 
 
 @dataclass(frozen=True)
@@ -76,26 +86,29 @@ def source_label(source: Any) -> str:
 class Publisher:
     def __init__(
         self,
-        storage: Storage,
+        db: Database,
         store: ContentStore,
         catalogue: AudioCatalogue,
+        live: LiveVersion,
         *,
         seed_content: Path,
         seed_audio: Path,
+        cache_dir: Path,
         tts_engine: str = "espeak",
         tts_client: Any | None = None,
     ) -> None:
         """``tts_client`` is handed to engines that call a service (a fake Google in tests)."""
-        self.storage = storage
+        self.db = db
         self.store = store
         self.catalogue = catalogue
+        self.live = live
         self.seed_content = Path(seed_content)
         self.seed_audio = Path(seed_audio)
         self.tts_engine = tts_engine
         self.tts_client = tts_client
-        self.versions_store = VersionStore(storage)
-        self.audit = AuditLog(storage)
-        self.drafts = Drafts(storage)
+        self.versions_store = live.versions
+        self.audit = AuditLog(db)
+        self.drafts = Drafts(db, Path(cache_dir) / "drafts")
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -117,8 +130,11 @@ class Publisher:
         return self.audit.latest(limit)
 
     def audio_path(self, lang: str, file: str) -> Path | None:
-        """Where an audio file (published, or the seed's) is on disk; None if nowhere."""
-        return self.catalogue.file_path(lang, file) if file_hash(lang, file) else None
+        """Where an audio file (published, or the seed's) is on this machine's disk, copied
+        from the database into the cache if need be; None if it exists nowhere."""
+        if not file_hash(lang, file):
+            return None
+        return self.catalogue.file_path(lang, file) or self.live.fetch_one(lang, file)
 
     # -- text and directory ----------------------------------------------------------------
 
@@ -159,13 +175,22 @@ class Publisher:
         summary = f"rebuilt with {source_label(entry.source)}"
         return self._commit_audio(author, "rebuild_audio", entry, summary)
 
+    def make_audio(self, *, author: str, lang: str | None = None) -> StaleRebuild:
+        """Computer-voice audio for EVERY out-of-date or missing prompt (of ``lang``, or all
+        languages), published as one version; staff recordings are left alone and listed.
+        For the CLI: no batch limit, so it may take minutes with a network engine."""
+        return self.rebuild_stale(author=author, lang=lang, limit=None)
+
     def rebuild_stale(
-        self, *, author: str, lang: str | None = None, limit: int = REBUILD_BATCH
+        self, *, author: str, lang: str | None = None, limit: int | None = REBUILD_BATCH
     ) -> StaleRebuild:
         """Make computer-voice audio for every prompt whose audio is out of date or missing
         (after a phone number changed, say), in one new version. Staff recordings are left
         alone and listed: a person's voice is replaced only on purpose, prompt by prompt.
-        At most ``limit`` prompts a call, so a request stays short; the rest are counted."""
+        At most ``limit`` prompts a call (None: all), so a request stays short; the rest are
+        counted."""
+        if lang is not None and self.pack().language(lang) is None:
+            raise KeyError(f"unknown language {lang!r}")
         pack = self.pack()
         stale: list[tuple[str, str]] = []  # first: callers hear <Say> where audio used to be
         missing: list[tuple[str, str]] = []
@@ -185,7 +210,8 @@ class Publisher:
                     stale.append((language.code, prompt_id))
         todo = stale + missing
         # Slow (subprocesses or the network): done before taking the publish lock.
-        built = [self._synthesize(pack, code, prompt_id) for code, prompt_id in todo[:limit]]
+        chosen = todo if limit is None else todo[:limit]
+        built = [self._synthesize(pack, code, prompt_id) for code, prompt_id in chosen]
         if not built:
             return StaleRebuild(self.live_version(), (), tuple(recorded), 0)
         what = ", ".join(f"{e.language} {e.prompt_id}" for e in built)
@@ -297,13 +323,13 @@ class Publisher:
         """Publish a NEW version equal to `version_id` (history is never rewritten).
         KeyError for an unknown version."""
         old = self.versions_store.meta(version_id)
+        files = self.versions_store.files(old.id)
+        manifest = self.versions_store.manifest(old.id)
 
         def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
-            files = self.versions_store.files(old.id)
             what = f"version {old.id}"
-            return edits.Edit(files, what, f"restored version {old.id} ({old.summary})"), (
-                self.versions_store.manifest(old.id)
-            )
+            summary = f"restored version {old.id} ({old.summary})"
+            return edits.Edit(files, what, summary), manifest
 
         return self._commit(author, "restore_version", edit)
 
@@ -321,11 +347,76 @@ class Publisher:
 
     def referenced_audio(self) -> set[tuple[str, str]]:
         """``(lang, file)`` of every audio file any version uses (for `flask audio gc`)."""
-        return {
-            (entry.language, entry.file)
-            for version_id in self.versions_store.ids()
-            for entry in self.versions_store.manifest(version_id).entries.values()
-        }
+        with self.db.connect() as conn:
+            return self._referenced_audio(conn)
+
+    def _referenced_audio(self, conn: sa.Connection) -> set[tuple[str, str]]:
+        parts: set[tuple[str, str]] = set()
+        for manifest in conn.execute(sa.select(versions.c.manifest)).scalars():
+            parts.update(manifest.items())
+        found: set[tuple[str, str]] = set()
+        for lang, sha in parts:  # few distinct parts: they change only when audio does
+            part = self.versions_store.read_manifest(conn, {lang: sha})
+            found.update((e.language, e.file) for e in part.entries.values())
+        return found
+
+    def version_changes(self, version_id: str) -> list[Change]:
+        """What ``version_id`` changed compared with its parent (the seed for the first);
+        KeyError for an unknown version."""
+        with self.db.connect() as conn:
+            row = self.versions_store.row(conn, version_id)
+            files = self.versions_store.read_files(conn, row.files)
+            manifest = self.versions_store.read_manifest(conn, row.manifest)
+            if row.parent_id is None:
+                parent = self._seed()
+                old_files, old_manifest = parent.files, parent.manifest
+            else:
+                try:
+                    old = self.versions_store.row(conn, str(row.parent_id))
+                except KeyError:  # pruned: nothing to compare with
+                    return [Change("other", None, f"version {row.parent_id} (pruned)", None, None)]
+                old_files = self.versions_store.read_files(conn, old.files)
+                old_manifest = self.versions_store.read_manifest(conn, old.manifest)
+        return changes.diff(old_files, files, old_manifest, manifest)
+
+    def prune(self, keep: int) -> int:
+        """Delete all but the newest ``keep`` versions (never the live one), then the blobs
+        and audio no remaining version (nor a draft) uses. Returns how many versions went.
+        Audio stored within the last hour stays: a publish may be about to use it."""
+        if keep < 1:
+            raise ValueError("keep at least one version")
+        with self.db.publishing() as conn:
+            live_id, _ = self.versions_store.live_state(conn)
+            ids = list(
+                conn.execute(sa.select(versions.c.id).order_by(versions.c.id.desc())).scalars()
+            )
+            kept = set(ids[:keep]) | ({int(live_id)} if live_id else set())
+            gone = [i for i in ids if i not in kept]
+            for chunk in _chunks(gone):
+                conn.execute(sa.delete(versions).where(versions.c.id.in_(chunk)))
+            used: set[str] = set()
+            for files, parts in conn.execute(sa.select(versions.c.files, versions.c.manifest)):
+                used.update(files.values())
+                used.update(parts.values())
+            unused = [s for s in conn.execute(sa.select(blobs.c.sha256)).scalars() if s not in used]
+            for chunk in _chunks(unused):
+                conn.execute(sa.delete(blobs).where(blobs.c.sha256.in_(chunk)))
+            playing = self._referenced_audio(conn)
+            cutoff = (datetime.now(UTC) - PRUNE_AUDIO_GRACE).isoformat(timespec="seconds")
+            cutoff = cutoff.replace("+00:00", "Z")
+            stored = conn.execute(
+                sa.select(audio_table.c.lang, audio_table.c.file, audio_table.c.created)
+            ).all()
+            for lang, file, created in stored:
+                if (lang, file) not in playing and created < cutoff:
+                    conn.execute(
+                        sa.delete(audio_table).where(
+                            audio_table.c.lang == lang, audio_table.c.file == file
+                        )
+                    )
+        if gone:
+            log.info("pruned %d version(s), %d blob(s)", len(gone), len(unused))
+        return len(gone)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -337,8 +428,8 @@ class Publisher:
     ) -> Version:
         if not author or not author.strip():
             raise ValueError("every change needs the staff member's name (author)")
-        with self.storage.lock():
-            base = self._base()
+        with self.db.publishing() as conn:
+            base = self._base(conn)
             result = edit(base)
             change_, manifest = result if isinstance(result, tuple) else (result, base.manifest)
             if (
@@ -350,16 +441,27 @@ class Publisher:
             self._load(change_.files)  # raises ContentError naming every problem; nothing written
             summary = f"{change_.what}: {change_.summary}"
             version = self.versions_store.write(
-                change_.files, manifest, author=author, summary=_one_line(summary)
+                conn,
+                change_.files,
+                manifest,
+                author=author,
+                summary=_one_line(summary),
+                action=action,
+                parent=base.version,
             )
-            self.versions_store.set_live(version.id)
+            serial = self.versions_store.set_live(conn, version.id)
             self.audit.record(
                 who=author,
                 action=action,
                 what=change_.what,
                 summary=change_.summary,
                 version=version.id,
+                conn=conn,
             )
+        try:  # committed: serve it here at once (other workers follow within a second)
+            self.live.adopt(version.id, serial, change_.files, manifest)
+        except Exception:
+            log.exception("version %s is live but this worker could not load it yet", version.id)
         self.store.reload()
         log.info("published version %s by %s: %s", version.id, author, action)
         return replace(version, live=True)
@@ -388,6 +490,7 @@ class Publisher:
     ) -> Entry:
         name = audio_file_name(prompt_id, data)
         self.versions_store.put_audio(lang, name, data)  # immutable: same name, same bytes
+        self.live.keep_audio(lang, name, data)
         return Entry(
             language=lang,
             prompt_id=prompt_id,
@@ -399,11 +502,16 @@ class Publisher:
             file=name,
         )
 
-    def _base(self) -> _Base:
-        live = self.versions_store.live_id()
+    def _base(self, conn: sa.Connection) -> _Base:
+        live, _ = self.versions_store.live_state(conn)
         if live is None:
             return self._seed()
-        return _Base(self.versions_store.files(live), self.versions_store.manifest(live), live)
+        row = self.versions_store.row(conn, live)
+        return _Base(
+            self.versions_store.read_files(conn, row.files),
+            self.versions_store.read_manifest(conn, row.manifest),
+            live,
+        )
 
     def _seed(self) -> _Base:
         files = {
@@ -424,16 +532,37 @@ class Publisher:
 
     def _entries(self, lang: str, prompt_id: str) -> list[tuple[Entry, str | None]]:
         """The prompt's manifest entry in the seed and in every version (oldest first), with
-        the version id (None for the seed); only entries whose file still exists."""
-        manifests = [(load_manifest(self.seed_audio), None)] + [
-            (self.versions_store.manifest(v), v) for v in self.versions_store.ids()
-        ]
-        found = []
-        for manifest, version_id in manifests:
-            entry = manifest.get(lang, prompt_id)
-            if entry is not None and self.audio_path(lang, entry.file) is not None:
-                found.append((entry, version_id))
-        return found
+        the version id (None for the seed); only entries whose file still exists. Versions
+        share their manifest parts, so each distinct part is read once."""
+        found: list[tuple[Entry, str | None]] = []
+        seed = load_manifest(self.seed_audio).get(lang, prompt_id)
+        if seed is not None:
+            found.append((seed, None))
+        with self.db.connect() as conn:
+            rows = conn.execute(
+                sa.select(versions.c.id, versions.c.manifest).order_by(versions.c.id)
+            ).all()
+            parts: dict[str, Entry | None] = {}
+            for version_id, manifest in rows:
+                sha = manifest.get(lang)
+                if sha is None:
+                    continue
+                if sha not in parts:
+                    parts[sha] = self.versions_store.read_manifest(conn, {lang: sha}).get(
+                        lang, prompt_id
+                    )
+                if parts[sha] is not None:
+                    found.append((parts[sha], str(version_id)))
+            names = {entry.file for entry, _ in found}
+            stored = set(
+                conn.execute(
+                    sa.select(audio_table.c.file).where(
+                        audio_table.c.lang == lang, audio_table.c.file.in_(names)
+                    )
+                ).scalars()
+            )
+        here = {name for name in names if self.catalogue.file_path(lang, name) is not None}
+        return [(entry, v) for entry, v in found if entry.file in stored | here]
 
     def _raw_text_for(self, entry: Entry, version_id: str | None) -> str | None:
         """The authored text (placeholders unexpanded) that ``entry`` speaks in that version,
@@ -466,3 +595,7 @@ def _with(manifest: Manifest, entry: Entry) -> Manifest:
 
 def _one_line(summary: str, limit: int = 160) -> str:
     return summary if len(summary) <= limit else summary[: limit - 1] + "…"
+
+
+def _chunks(items: list, size: int = 500) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,162 +1,280 @@
-"""Immutable versions of the line in a :class:`~ivr.publish.storage.Storage`, and the live pointer.
+"""Immutable versions of the line in the database, and the live pointer.
 
-Layout (keys)::
+A version row lists its pack files and its audio manifest as content-addressed blobs::
 
-    LIVE                                  the live version's id (replaced atomically)
-    versions/000007/pack/<file>.yaml      a full copy of the content pack
-    versions/000007/manifest.json         the audio manifest that goes with it
-    versions/000007/version.json          who, when, what; written last, so a version a
-                                          crashed publish left half-written is never listed
-    audio/<lang>/<prompt id>.<hash>.wav   audio published through the console (immutable)
+    versions.files     {"flow.yaml": <sha256>, "text/es.yaml": <sha256>, ...}
+    versions.manifest  {"es": <sha256 of the Spanish part of the manifest>, ...}
+    blobs              sha256 of the raw bytes -> zlib-compressed bytes
+    live               one row: the live version's id and a serial bumped on every switch
+    audio              (lang, file) -> the bytes of every audio file published here
 
+A text edit therefore stores one new text file (and no manifest part unless audio changed).
 A version is never changed after it is written; restoring one writes a new one.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
+import hashlib
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
 
 from ..audio.manifest import Manifest, utc_now
+from ..db import Database, insert_ignore
+from ..db.schema import audio, blobs, live, versions
 from .models import Version
-from .storage import Storage
 
-LIVE = "LIVE"
-VERSIONS = "versions"
-PACK = "pack"
-MANIFEST = "manifest.json"
-META = "version.json"
-AUDIO = "audio"
+BLOBS_CACHED = 256  # decompressed blobs kept in memory (each a few kB to ~100 kB)
 MANIFESTS_CACHED = 64
 
 
-def version_prefix(version_id: str) -> str:
-    return f"{VERSIONS}/{int(version_id):06d}"
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def audio_key(lang: str, file: str) -> str:
-    return f"{AUDIO}/{lang}/{file}"
+def manifest_parts(manifest: Manifest) -> dict[str, bytes]:
+    """One manifest file per language: an edit of one language's audio changes one part."""
+    by_lang: dict[str, Manifest] = {}
+    for entry in manifest.entries.values():
+        by_lang.setdefault(entry.language, Manifest()).put(entry)
+    return {lang: part.to_bytes() for lang, part in sorted(by_lang.items())}
+
+
+class _Lru(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.lock = threading.Lock()
+
+    def fetch(self, key: Any) -> Any:
+        with self.lock:
+            value = self.get(key)
+            if value is not None:
+                self.move_to_end(key)
+            return value
+
+    def keep(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self[key] = value
+            while len(self) > self.size:
+                self.popitem(last=False)
 
 
 class VersionStore:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self._lock = threading.Lock()
-        # Versions never change, so what was read stays true; the most recently used manifests
-        # are kept (each is a few hundred kB in memory, and there may be thousands of versions).
-        self._manifests: OrderedDict[str, Manifest] = OrderedDict()
-        self._pack_dirs: dict[str, Path] = {}
-        self._temporary: list[tempfile.TemporaryDirectory] = []
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        # Blobs and versions never change, so what was read stays true.
+        self._blobs = _Lru(BLOBS_CACHED)
+        self._manifests = _Lru(MANIFESTS_CACHED)
+
+    # -- the live pointer ------------------------------------------------------------------
+
+    def live_state(self, conn: sa.Connection | None = None) -> tuple[str | None, int]:
+        """(live version id or None, serial)."""
+        if conn is None:
+            with self.db.connect() as conn:
+                return self.live_state(conn)
+        row = conn.execute(sa.select(live.c.version_id, live.c.serial).where(live.c.id == 1)).one()
+        return (str(row.version_id) if row.version_id is not None else None), row.serial
 
     def live_id(self) -> str | None:
-        try:
-            return self.storage.read(LIVE).decode("ascii").strip() or None
-        except FileNotFoundError:
-            return None
+        return self.live_state()[0]
 
-    def set_live(self, version_id: str) -> None:
-        self.meta(version_id)  # refuse a pointer to nothing
-        self.storage.replace(LIVE, f"{version_id}\n".encode("ascii"))
+    def set_live(self, conn: sa.Connection, version_id: str) -> int:
+        """Point the line at ``version_id`` (inside the publishing transaction); the new serial."""
+        conn.execute(
+            sa.update(live)
+            .where(live.c.id == 1)
+            .values(version_id=int(version_id), serial=live.c.serial + 1)
+        )
+        return self.live_state(conn)[1]
+
+    # -- reading versions ------------------------------------------------------------------
 
     def ids(self) -> list[str]:
-        """Complete versions, oldest first."""
-        found = []
-        for key in self.storage.keys(VERSIONS):
-            parts = key.split("/")
-            if len(parts) == 3 and parts[2] == META:
-                found.append(str(int(parts[1])))
-        return sorted(found, key=int)
+        """Every version, oldest first."""
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(versions.c.id).order_by(versions.c.id)).scalars()
+            return [str(i) for i in rows]
 
     def meta(self, version_id: str, live_id: str | None = None) -> Version:
+        with self.db.connect() as conn:
+            row = self._row(conn, version_id)
+        return _version(row, live_id)
+
+    def all(self) -> list[Version]:
+        """Every version, newest first."""
+        with self.db.connect() as conn:
+            live_id, _ = self.live_state(conn)
+            rows = conn.execute(
+                sa.select(
+                    versions.c.id, versions.c.created, versions.c.author, versions.c.summary
+                ).order_by(versions.c.id.desc())
+            ).all()
+        return [_version(row, live_id) for row in rows]
+
+    def row(self, conn: sa.Connection, version_id: str) -> sa.Row:
+        """The version's row (files and manifest maps included); KeyError if there is none."""
+        return self._row(conn, version_id)
+
+    def _row(self, conn: sa.Connection, version_id: str) -> sa.Row:
         try:
             number = int(version_id)
         except (TypeError, ValueError):
             raise KeyError(f"no version {version_id!r}") from None
-        try:
-            raw = json.loads(self.storage.read(f"{version_prefix(str(number))}/{META}"))
-        except FileNotFoundError:
-            raise KeyError(f"no version {version_id!r}") from None
-        return Version(
-            id=str(number),
-            created=raw["created"],
-            author=raw["author"],
-            summary=raw["summary"],
-            live=str(number) == live_id,
-        )
+        row = conn.execute(sa.select(versions).where(versions.c.id == number)).one_or_none()
+        if row is None:
+            raise KeyError(f"no version {version_id!r}")
+        return row
 
-    def all(self) -> list[Version]:
-        """Every version, newest first."""
-        live = self.live_id()
-        return [self.meta(vid, live) for vid in reversed(self.ids())]
-
-    def files(self, version_id: str) -> dict[str, bytes]:
+    def files(self, version_id: str, conn: sa.Connection | None = None) -> dict[str, bytes]:
         """The pack's files by relative name (``flow.yaml``, ``text/es.yaml``)."""
-        prefix = f"{version_prefix(version_id)}/{PACK}/"
-        return {
-            key.removeprefix(prefix): self.storage.read(key)
-            for key in self.storage.keys(prefix.rstrip("/"))
-        }
+        if conn is None:
+            with self.db.connect() as conn:
+                return self.files(version_id, conn)
+        return self.read_files(conn, self._row(conn, version_id).files)
 
-    def manifest(self, version_id: str) -> Manifest:
-        with self._lock:
-            cached = self._manifests.get(version_id)
-            if cached is not None:
-                self._manifests.move_to_end(version_id)
-                return cached
-        raw = self.storage.read(f"{version_prefix(version_id)}/{MANIFEST}")
-        manifest = Manifest.from_bytes(raw)
-        with self._lock:
-            self._manifests[version_id] = manifest
-            while len(self._manifests) > MANIFESTS_CACHED:
-                self._manifests.popitem(last=False)
-        return manifest
+    def manifest(self, version_id: str, conn: sa.Connection | None = None) -> Manifest:
+        if conn is None:
+            with self.db.connect() as conn:
+                return self.manifest(version_id, conn)
+        return self.read_manifest(conn, self._row(conn, version_id).manifest)
 
-    def pack_dir(self, version_id: str) -> Path:
-        """A folder holding the version's pack, for ``load_pack``."""
-        with self._lock:
-            if version_id in self._pack_dirs:
-                return self._pack_dirs[version_id]
-        prefix = f"{version_prefix(version_id)}/{PACK}"
-        local = self.storage.local_path(f"{prefix}/flow.yaml")
-        if local is not None:
-            folder = local.parent
-        else:  # a remote storage: copy the files down once
-            temporary = tempfile.TemporaryDirectory(prefix=f"ivr-version-{version_id}-")
-            folder = Path(temporary.name)
-            for name, data in self.files(version_id).items():
-                (folder / name).parent.mkdir(parents=True, exist_ok=True)
-                (folder / name).write_bytes(data)
-            self._temporary.append(temporary)
-        with self._lock:
-            self._pack_dirs[version_id] = folder
-        return folder
+    def read_files(self, conn: sa.Connection, files: Mapping[str, str]) -> dict[str, bytes]:
+        data = self.blobs(conn, files.values())
+        return {name: data[sha] for name, sha in sorted(files.items())}
+
+    def read_manifest(self, conn: sa.Connection, parts: Mapping[str, str]) -> Manifest:
+        key = tuple(sorted(parts.items()))
+        cached = self._manifests.fetch(key)
+        if cached is None:
+            data = self.blobs(conn, parts.values())
+            cached = Manifest()
+            for _, sha in key:
+                cached.entries.update(Manifest.from_bytes(data[sha]).entries)
+            self._manifests.keep(key, cached)
+        return Manifest(dict(cached.entries))  # callers may put() into theirs
+
+    def blobs(self, conn: sa.Connection, shas: Iterable[str]) -> dict[str, bytes]:
+        """Blob bytes by hash (KeyError naming a missing one); a damaged blob is a ValueError."""
+        wanted = set(shas)
+        found = {sha: data for sha in wanted if (data := self._blobs.fetch(sha)) is not None}
+        missing = wanted - set(found)
+        if missing:
+            rows = conn.execute(
+                sa.select(blobs.c.sha256, blobs.c.data).where(blobs.c.sha256.in_(missing))
+            ).all()
+            for sha, packed in rows:
+                try:
+                    data = zlib.decompress(packed)
+                except zlib.error as error:
+                    raise ValueError(f"blob {sha[:12]} is damaged: {error}") from error
+                if sha256(data) != sha:
+                    raise ValueError(f"blob {sha[:12]} does not match its hash")
+                self._blobs.keep(sha, data)
+                found[sha] = data
+        if wanted - set(found):
+            raise KeyError(f"blobs missing from the database: {sorted(wanted - set(found))}")
+        return found
+
+    # -- writing (inside Database.publishing) ----------------------------------------------
+
+    def put_blobs(self, conn: sa.Connection, contents: Iterable[bytes]) -> list[str]:
+        """Store contents not stored yet; their hashes, in order."""
+        by_sha = {sha256(data): data for data in contents}
+        present = set(
+            conn.execute(
+                sa.select(blobs.c.sha256).where(blobs.c.sha256.in_(list(by_sha)))
+            ).scalars()
+        )
+        insert_ignore(
+            conn,
+            blobs,
+            [
+                {"sha256": sha, "size": len(data), "data": zlib.compress(data, 9)}
+                for sha, data in by_sha.items()
+                if sha not in present
+            ],
+        )
+        return list(by_sha)
 
     def write(
-        self, files: Mapping[str, bytes], manifest: Manifest, *, author: str, summary: str
+        self,
+        conn: sa.Connection,
+        files: Mapping[str, bytes],
+        manifest: Manifest,
+        *,
+        author: str,
+        summary: str,
+        action: str,
+        parent: str | None,
     ) -> Version:
-        """Store a new version (not yet live). Call under ``storage.lock()``."""
-        ids = self.ids()
-        version_id = str(int(ids[-1]) + 1 if ids else 1)
-        prefix = version_prefix(version_id)
-        # Leftovers of a publish that crashed before its version.json would make create()
-        # refuse; skip past such a number instead of reusing it.
-        while self.storage.keys(prefix):
-            version_id = str(int(version_id) + 1)
-            prefix = version_prefix(version_id)
-        for name, data in sorted(files.items()):
-            self.storage.create(f"{prefix}/{PACK}/{name}", data)
-        self.storage.create(f"{prefix}/{MANIFEST}", manifest.to_bytes())
-        meta = {"created": utc_now(), "author": author, "summary": summary}
-        self.storage.create(f"{prefix}/{META}", json.dumps(meta, ensure_ascii=False).encode())
-        return self.meta(version_id)
+        """Store a new version (not yet live), inside the publishing transaction."""
+        parts = manifest_parts(manifest)
+        names, languages = sorted(files), sorted(parts)
+        self.put_blobs(conn, [files[n] for n in names] + [parts[lang] for lang in languages])
+        newest = conn.execute(sa.select(sa.func.max(versions.c.id))).scalar()
+        version_id = (newest or 0) + 1
+        conn.execute(
+            sa.insert(versions).values(
+                id=version_id,
+                created=utc_now(),
+                author=author,
+                summary=summary,
+                action=action,
+                parent_id=int(parent) if parent is not None else None,
+                files={n: sha256(files[n]) for n in names},
+                manifest={lang: sha256(parts[lang]) for lang in languages},
+            )
+        )
+        return _version(self._row(conn, str(version_id)), None)
+
+    # -- audio -----------------------------------------------------------------------------
 
     def put_audio(self, lang: str, file: str, data: bytes) -> None:
-        """Store an audio blob; its name is a hash of its bytes, so an existing one is equal."""
-        self.storage.create(audio_key(lang, file), data)
+        """Store an audio file; its name is a hash of its bytes, so an existing one is equal."""
+        with self.db.begin() as conn:
+            insert_ignore(
+                conn,
+                audio,
+                [
+                    {
+                        "lang": lang,
+                        "file": file,
+                        "created": utc_now(),
+                        "size": len(data),
+                        "data": data,
+                    }
+                ],
+            )
 
-    def audio_path(self, lang: str, file: str) -> Path | None:
-        return self.storage.local_path(audio_key(lang, file))
+    def audio_bytes(
+        self, lang: str, files: Iterable[str], conn: sa.Connection | None = None
+    ) -> dict[str, bytes]:
+        """The stored bytes of those of ``files`` the database has."""
+        wanted = sorted(set(files))
+        if not wanted:
+            return {}
+        if conn is None:
+            with self.db.connect() as conn:
+                return self.audio_bytes(lang, wanted, conn)
+        rows = conn.execute(
+            sa.select(audio.c.file, audio.c.data).where(
+                audio.c.lang == lang, audio.c.file.in_(wanted)
+            )
+        ).all()
+        return {file: bytes(data) for file, data in rows}
+
+
+def _version(row: Any, live_id: str | None) -> Version:
+    return Version(
+        id=str(row.id),
+        created=row.created,
+        author=row.author,
+        summary=row.summary,
+        live=str(row.id) == live_id,
+    )

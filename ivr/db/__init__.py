@@ -1,0 +1,244 @@
+"""The one database for everything staff make: accounts, sessions, versions, audio, the log.
+
+PostgreSQL (psycopg 3) when ``DATABASE_URL`` is set, so any number of web machines share it;
+otherwise an embedded SQLite file in ``DATA_DIR`` (WAL, so workers read while one writes).
+``init_app(app)`` puts a :class:`Database` in ``app.extensions["db"]`` and adds
+``flask db upgrade|current|import-data-dir``. The embedded file is created and upgraded by the
+app itself (nothing to coordinate); a shared database is upgraded by the release phase
+(``flask --app ivr db upgrade``) and a web process whose schema is behind refuses to start
+(:mod:`ivr.wsgi`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from . import schema
+
+__all__ = [
+    "Database",
+    "SchemaBehind",
+    "engine_url",
+    "init_app",
+    "insert_ignore",
+    "schema",
+    "upsert",
+]
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_NAME = "hotline.sqlite3"
+UPGRADE_COMMAND = "flask --app ivr db upgrade"
+CONNECT_TIMEOUT = 3  # seconds: a console page says "unreachable" quickly instead of hanging
+SQLITE_BUSY_MS = 30_000  # a writer waits this long for another (publishes are short)
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older than this code's migrations."""
+
+
+def engine_url(database_url: str, data_dir: Path) -> str:
+    """SQLAlchemy's URL for ``DATABASE_URL`` (Heroku's ``postgres://`` spelling included),
+    or the embedded SQLite file in ``data_dir`` when it is empty."""
+    url = (database_url or "").strip()
+    if not url:
+        return f"sqlite:///{Path(data_dir) / EMBEDDED_NAME}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+_open: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    # A forked child must not share its parent's sockets: new connections from here on.
+    for database in list(_open):
+        database.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+class Database:
+    """An engine plus the few ways the hotline uses it (see the module docstring)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = sa.create_engine(
+                url,
+                pool_pre_ping=True,  # a restarted server: reconnect instead of failing once
+                pool_size=3,
+                max_overflow=5,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT},
+            )
+        self._closers: list[Callable[[], None]] = []
+        _open.add(self)
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """A connection in a write transaction (committed at the end, rolled back on error).
+        On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so two writers queue
+        instead of one failing when it upgrades a read lock."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection for reads."""
+        with self.engine.connect().execution_options(hotline_read=True) as conn:
+            yield conn
+
+    @contextmanager
+    def publishing(self) -> Iterator[sa.Connection]:
+        """A write transaction holding the publish lock, across processes and machines: the
+        live row's lock on PostgreSQL, the database's write lock on SQLite."""
+        with self.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(
+                    sa.select(schema.live.c.id).where(schema.live.c.id == 1).with_for_update()
+                )
+            yield conn
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        from .migrate import current_revision
+
+        return current_revision(self)
+
+    def head(self) -> str:
+        from .migrate import head_revision
+
+        return head_revision()
+
+    def upgrade(self) -> None:
+        from .migrate import upgrade
+
+        upgrade(self)
+
+    def require_current(self) -> None:
+        """Raise SchemaBehind (naming the command to run) unless the schema is at head."""
+        current, head = self.revision(), self.head()
+        if current != head:
+            raise SchemaBehind(
+                f"The database schema is at {current or 'nothing (empty database)'}, this code "
+                f"needs {head}. Run `{UPGRADE_COMMAND}` (the Procfile's release phase does) "
+                "before starting the web process."
+            )
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (stop a background thread) when this database is closed."""
+        self._closers.append(callback)
+
+    def close(self) -> None:
+        """Stop whatever follows this database and close its connections."""
+        for callback in self._closers:
+            try:
+                callback()
+            except Exception:  # closing must finish
+                log.exception("while closing the database")
+        self._closers.clear()
+        self.engine.dispose()
+
+
+def close_all() -> None:
+    """Close every Database this process opened (the test suite, between tests)."""
+    for database in list(_open):
+        database.close()
+
+
+def _sqlite_engine(url: str) -> sa.Engine:
+    path = sa.engine.make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below say how each transaction starts (the driver's
+        # own implicit BEGIN would always be the deferred kind).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        reads = conn.get_execution_options().get("hotline_read")
+        conn.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upsert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which knows ``on_conflict_do_nothing/do_update``."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows whose primary key is not there yet; leave existing ones as they are."""
+    if rows:
+        conn.execute(upsert(conn, table).on_conflict_do_nothing(), rows)
+
+
+_upgrade_lock = threading.Lock()
+
+
+def upgrade_embedded(database: Database, data_dir: Path) -> None:
+    """Bring the embedded SQLite file to head (workers starting together take turns)."""
+    if database.revision() == database.head():
+        return
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with _upgrade_lock, open(Path(data_dir) / f".{EMBEDDED_NAME}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            database.upgrade()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        os.chmod(sa.engine.make_url(database.url).database or "", 0o600)  # password hashes
+    except OSError:
+        pass
+
+
+def init_app(app: Flask) -> Database:
+    """Open the database; upgrade it when it is the embedded file. Never refuses here: the
+    CLI needs an app to run `db upgrade` with (the web entry point refuses, ivr.wsgi)."""
+    from .cli import db_cli
+
+    settings = app.config["SETTINGS"]
+    database = Database(engine_url(settings.database_url.reveal(), settings.data_dir))
+    if database.is_sqlite:
+        upgrade_embedded(database, settings.data_dir)
+    app.extensions["db"] = database
+    app.cli.add_command(db_cli)
+    return database

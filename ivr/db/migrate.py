@@ -1,0 +1,42 @@
+"""Alembic, configured in code: the scripts live in ``ivr/db/migrations`` (no alembic.ini)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from . import Database
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+@cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(config()).get_current_head()
+    assert head is not None, "ivr/db/migrations has no revision"
+    return head
+
+
+def current_revision(database: Database) -> str | None:
+    with database.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(database: Database, target: str = "head") -> None:
+    cfg = config()
+    with database.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, target)

@@ -1,0 +1,174 @@
+"""A throwaway PostgreSQL server for the test suite (pytest plugin loaded by conftest.py).
+
+One server per test session: ``initdb`` into a temporary folder (as the ``postgres`` system
+user when the suite runs as root, since PostgreSQL refuses to run as root), started with
+``pg_ctl`` on a free loopback port with its socket in that folder, stopped and deleted at the
+end. Each test gets its own fresh database, copied from a template that is migrated once.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+TEMPLATE = "hotline_template"
+
+
+def _binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin = bin_dir
+        self.as_root = os.getuid() == 0
+        self.user = "postgres" if self.as_root else pwd.getpwuid(os.getuid()).pw_name
+        self.root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
+        self.data = self.root / "data"
+        self.port = 0
+        self._names = itertools.count(1)
+        if self.as_root:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8")
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bin / tool), *args]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd=self.root)
+
+    def start(self) -> None:
+        """Start (again, after stop()) on a free port, or the port it had."""
+        for _ in range(5):
+            self.port = self.port or _free_port()
+            options = (
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=300 -c shared_buffers=32MB"
+            )
+            try:
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.root / "log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "30",
+                    "start",
+                )
+                return
+            except subprocess.CalledProcessError:
+                self.port = 0  # taken meanwhile by someone else: another port
+        raise RuntimeError(f"PostgreSQL did not start; see {self.root / 'log'}")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def admin(self, *statements: str) -> None:
+        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+    def make_template(self) -> None:
+        from ivr.db import Database
+
+        self.admin(f"CREATE DATABASE {TEMPLATE}")
+        database = Database(self.url(TEMPLATE))
+        database.upgrade()
+        database.close()
+
+    def new_database(self, *, empty: bool = False) -> str:
+        """A fresh database's URL: migrated to head (copied from the template) or empty."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        self.admin(f"CREATE DATABASE {name}" + ("" if empty else f" TEMPLATE {TEMPLATE}"))
+        return name
+
+    def drop(self, name: str) -> None:
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The session's PostgreSQL server; the tests that need it are skipped (loudly) only when
+    the PostgreSQL binaries are not installed (scripts/setup installs them)."""
+    bin_dir = _binaries()
+    if bin_dir is None:
+        pytest.skip(
+            "!!! PostgreSQL NOT INSTALLED: every PostgreSQL test is SKIPPED. "
+            "Run scripts/setup (it installs Debian's postgresql package). !!!"
+        )
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        server.make_template()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, migrated PostgreSQL database for one test (dropped afterwards)."""
+    name = postgres_server.new_database()
+    yield postgres_server.url(name)
+    _close_apps()
+    postgres_server.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """Run the test on the embedded SQLite ("") and on a real PostgreSQL (its URL)."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres_url")
+
+
+def _close_apps() -> None:
+    from ivr.db import close_all
+
+    close_all()
+
+
+@pytest.fixture(autouse=True)
+def _close_databases():
+    """Stop every app's background thread and connections when a test ends."""
+    yield
+    _close_apps()
