@@ -45,8 +45,8 @@ def make_app(tmp_path, **env):
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def app(tmp_path, database_url):
+    app = make_app(tmp_path, DATABASE_URL=database_url or None)
     app.extensions["staff"].clock = Clock()
     app.extensions["staff"].add("maria", PASSWORD)
     return app
@@ -117,10 +117,13 @@ def test_staff_add_refuses_short_passwords_and_duplicate_names(tmp_path):
 
 
 def test_passwords_are_stored_as_scrypt_hashes_only(app):
-    import sqlite3
+    import sqlalchemy as sa
 
-    with sqlite3.connect(app.extensions["staff"].path) as db:
-        (stored,) = db.execute("SELECT password_hash FROM staff WHERE name='maria'").fetchone()
+    from ivr.db.schema import staff
+
+    with app.extensions["db"].connect() as db:
+        query = sa.select(staff.c.password_hash).where(staff.c.name == "maria")
+        stored = db.execute(query).scalar_one()
     assert stored.startswith("scrypt:") and PASSWORD not in stored
 
 

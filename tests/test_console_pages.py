@@ -15,10 +15,9 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {"ENV": {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}, "TESTING": True}
-    )
+def app(tmp_path, database_url):
+    env = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+    app = create_app({"ENV": env, "TESTING": True})
     app.extensions["staff"].add("maria", PASSWORD)
     return app
 

@@ -11,8 +11,8 @@ from ivr.audio.recordings import RecordingRejected
 
 
 @pytest.fixture
-def line(tmp_path):
-    return make_line(tmp_path)
+def line(tmp_path, database_url):
+    return make_line(tmp_path, database_url)
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,10 @@ def test_a_rebuilt_prompt_plays_its_new_audio_from_storage(line):
 
     name = played(call(line.app()), "es")
     assert name is not None and name.startswith(f"{prompt}.")
-    assert (line.data / "content" / "audio" / "es" / name).is_file()
     with app.test_client().get(f"/audio/es/{name}") as served:
         assert served.status_code == 200 and wav_format(served.data)["format"] == MULAW
-    assert publisher.audio_path("es", name) == line.data / "content" / "audio" / "es" / name
+        assert line.stored_audio("es", name) == served.data  # kept in the database
+    assert publisher.audio_path("es", name) == line.data / "cache" / "audio" / "es" / name
     assert version.summary.startswith(f"es {prompt}: rebuilt with tts:espeak:")
     newest = publisher.audio_history("es", prompt)[0]
     assert (newest.file, newest.live) == (name, True)
@@ -60,7 +60,7 @@ def test_a_staff_recording_is_previewed_then_published(line, recording):
 
     name = played(call(line.app()), "es")
     assert name != before and name == f"{prompt}.{name.split('.')[-2]}.wav"
-    assert (line.data / "content" / "audio" / "es" / name).read_bytes() == preview.read_bytes()
+    assert line.stored_audio("es", name) == preview.read_bytes()
     history = publisher.audio_history("es", prompt)
     assert [(a.file, a.source, a.live) for a in history] == [
         (name, "staff:ana", True),
@@ -131,13 +131,8 @@ def test_restoring_a_version_gives_back_its_text_and_audio(line, recording):
         ("1", False),
     ]
     assert restored.summary.startswith(f"version 1: restored version 1 (es {prompt}")
-    stored = line.data / "content" / "versions"
-    assert (stored / "000005" / "pack" / "text" / "es.yaml").read_bytes() == (
-        stored / "000001" / "pack" / "text" / "es.yaml"
-    ).read_bytes()
-    assert (stored / "000005" / "manifest.json").read_bytes() == (
-        stored / "000001" / "manifest.json"
-    ).read_bytes()
+    fifth, first_row = line.version_row("5"), line.version_row("1")
+    assert fifth.files == first_row.files and fifth.manifest == first_row.manifest
 
 
 class FakeGoogle:

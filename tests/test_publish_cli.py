@@ -7,14 +7,14 @@ import os
 import subprocess
 
 import pytest
-from test_publish_support import ROOT, call, edited, first_prompt, make_line, played
+from test_publish_support import ROOT, call, edited, eventually, first_prompt, make_line, played
 
 from ivr.audio.manifest import load_manifest, save_manifest
 
 
 @pytest.fixture
-def line(tmp_path):
-    return make_line(tmp_path)
+def line(tmp_path, database_url):
+    return make_line(tmp_path, database_url)
 
 
 def run(app, *args):
@@ -113,7 +113,9 @@ def test_a_publish_from_another_process_is_served_on_the_next_request(line):
     )
 
     assert result.returncode == 0, result.stderr
-    twiml = call(app)  # this process published nothing and was not told
+    # This process published nothing and was not told: its background thread notices.
+    eventually(lambda: call(app) and app.extensions["content"].snapshot().version == "1")
+    twiml = call(app)
     assert "Bienvenida." in twiml and played(twiml, "es") is None
     assert app.extensions["content"].snapshot().version == "1"
 

@@ -7,16 +7,21 @@ import pytest
 from test_publish_support import call, edited, first_prompt, make_line
 
 from ivr.publish import yamledit
+from ivr.publish.versions import VersionStore
 
 
 @pytest.fixture
-def line(tmp_path):
-    return make_line(tmp_path)
+def line(tmp_path, database_url):
+    return make_line(tmp_path, database_url)
 
 
 def stored(line, version_id: str, name: str) -> str:
-    path = line.data / "content" / "versions" / f"{int(version_id):06d}" / "pack" / name
-    return path.read_text(encoding="utf-8")
+    """The file as the database keeps it for that version."""
+    database = line.database()
+    try:
+        return VersionStore(database).files(version_id)[name].decode("utf-8")
+    finally:
+        database.close()
 
 
 def test_a_text_edit_keeps_every_comment_and_the_key_order(line):
@@ -122,6 +127,6 @@ def test_the_audit_log_says_who_did_what_and_never_who_called(line):
     assert entries[0].summary.startswith("label: ") and entries[0].summary.endswith("New label")
     assert "→" in entries[1].summary and entries[0].when.endswith("Z")
     assert publisher.audit_log(limit=1) == entries[:1]
-    everything = b"".join(line.stored_files().values())
+    everything = line.everything_stored()
     assert caller.encode() not in everything and b"CAcaller" not in everything
     assert "Hola." in call(app)

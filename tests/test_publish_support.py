@@ -79,14 +79,37 @@ class Line:
         finally:
             database.close()
 
-    def execute(self, statement: sa.Executable) -> None:
-        """Change the database behind the app's back (a damaged row, say)."""
+    def query(self, statement: sa.Executable) -> list[sa.Row]:
         database = self.database()
         try:
-            with database.begin() as conn:
-                conn.execute(statement)
+            with database.connect() as conn:
+                return list(conn.execute(statement))
         finally:
             database.close()
+
+    def stored_audio(self, lang: str, file: str) -> bytes | None:
+        """The bytes the database keeps for a published audio file."""
+        rows = self.query(
+            sa.select(schema.audio.c.data).where(
+                schema.audio.c.lang == lang, schema.audio.c.file == file
+            )
+        )
+        return bytes(rows[0].data) if rows else None
+
+    def version_row(self, version_id: str) -> sa.Row:
+        table = schema.versions
+        return self.query(sa.select(table).where(table.c.id == int(version_id)))[0]
+
+    def everything_stored(self) -> bytes:
+        """Every value in every table, blobs decompressed (to look for what must not be there)."""
+        found = []
+        for table in schema.metadata.sorted_tables:
+            for row in self.query(table.select()):
+                for value in row:
+                    if isinstance(value, bytes) and table is schema.blobs:
+                        value = zlib.decompress(value)
+                    found.append(value if isinstance(value, bytes) else repr(value).encode())
+        return b"\n".join(found)
 
     def publish_damaged(self, name: str, data: bytes) -> str:
         """Make live a copy of the live version whose file ``name`` holds ``data``, as a hand

@@ -15,7 +15,6 @@ import fcntl
 import logging
 import os
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +59,9 @@ def engine_url(database_url: str, data_dir: Path) -> str:
     return url
 
 
-_open: weakref.WeakSet[Database] = weakref.WeakSet()
+# Every open Database (closed ones leave): a forked child renews their connections, and
+# close_all() ends them (between tests).
+_open: set[Database] = set()
 
 
 def _after_fork() -> None:
@@ -162,6 +163,7 @@ class Database:
                 log.exception("while closing the database")
         self._closers.clear()
         self.engine.dispose()
+        _open.discard(self)
 
 
 def close_all() -> None:
@@ -217,6 +219,7 @@ def upgrade_embedded(database: Database, data_dir: Path) -> None:
     """Bring the embedded SQLite file to head (workers starting together take turns)."""
     if database.revision() == database.head():
         return
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per worker is noise
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     with _upgrade_lock, open(Path(data_dir) / f".{EMBEDDED_NAME}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -1,7 +1,8 @@
 """The live published version as each worker serves it: from memory, refreshed in the background.
 
-A webhook never waits on the database. Each worker process runs one daemon thread (started by
-its first request, so after gunicorn forks) that reads ``live.serial`` about every
+A webhook never waits on the database. Each worker process runs one daemon thread (started
+with the app; a worker forked from a process that had started one starts its own on its first
+request) that reads ``live.serial`` about every
 :data:`POLL_SECONDS`. When it moved, the thread loads the new version (pack files from blobs,
 the audio manifest), copies every audio file the manifest plays into the local cache
 (``DATA_DIR/cache/audio/<lang>/<file>``) and only then swaps the snapshot in, so no TwiML ever
@@ -62,6 +63,7 @@ class LiveVersion:
         self._stamp: Hashable | None = None
         self._serial: int | None = None  # the live serial last acted on
         self._thread_pid: int | None = None
+        self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._unreachable = False
         self._folders: dict[str, str] = {}  # version id -> its folder under live_dir
@@ -71,7 +73,7 @@ class LiveVersion:
 
     def stamp(self) -> Hashable | None:
         if self._thread_pid != os.getpid() and has_request_context():
-            self._start_thread()
+            self._start_thread()  # a worker forked from a process that loaded the app
         return self._stamp
 
     def load(self) -> Snapshot:
@@ -82,15 +84,18 @@ class LiveVersion:
     # -- loading ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the live version before serving; without the database, the disk copy."""
+        """Load the live version before serving (without the database, the disk copy), then
+        follow it in the background."""
         try:
             self.refresh()
         except sa.exc.SQLAlchemyError as error:
+            self._unreachable = True  # said once here, not again by the thread
             log.warning(
                 "cannot read the live version from the database (%s); serving %s",
                 _reason(error),
                 "the last version this machine loaded" if self._load_disk() else "the seed",
             )
+        self._start_thread()
 
     def refresh(self) -> bool:
         """Look at the live pointer once; load and swap in a new version. True if swapped.
@@ -112,10 +117,16 @@ class LiveVersion:
             return True
 
     def adopt(
-        self, version_id: str, serial: int, files: dict[str, bytes], manifest: Manifest
+        self,
+        version_id: str,
+        serial: int,
+        files: dict[str, bytes],
+        manifest: Manifest,
+        pack: ContentPack | None = None,
     ) -> None:
-        """Serve a version this process just published (no waiting for the next poll)."""
-        snapshot = self._snapshot_of(version_id, files, manifest)
+        """Serve a version this process just published (no waiting for the next poll);
+        ``pack`` is the one its validation loaded."""
+        snapshot = self._snapshot_of(version_id, files, manifest, pack)
         with self._lock:
             if self._serial is None or serial > self._serial:
                 self._swap(snapshot, serial)
@@ -139,9 +150,13 @@ class LiveVersion:
         yield from older[:FALL_BACK]
 
     def _snapshot_of(
-        self, version_id: str, files: dict[str, bytes], manifest: Manifest
+        self,
+        version_id: str,
+        files: dict[str, bytes],
+        manifest: Manifest,
+        pack: ContentPack | None = None,
     ) -> Snapshot:
-        pack = self._pack(version_id, files, manifest)
+        pack = self._pack(version_id, files, manifest, pack)
         self.fetch_audio(manifest)  # before the swap: TwiML only names audio we can serve
         return Snapshot(pack=pack, manifest=manifest, version=version_id)
 
@@ -165,18 +180,26 @@ class LiveVersion:
 
     # -- the disk copy ---------------------------------------------------------------------
 
-    def _pack(self, version_id: str, files: dict[str, bytes], manifest: Manifest) -> ContentPack:
+    def _pack(
+        self,
+        version_id: str,
+        files: dict[str, bytes],
+        manifest: Manifest,
+        loaded: ContentPack | None = None,
+    ) -> ContentPack:
         folder = self.live_dir / _folder_name(version_id, files, manifest)
         try:
             if not (folder / "manifest.json").is_file():
                 self._write_folder(folder, files, manifest)
-            pack = load_pack(folder / "pack")
+            pack = loaded or load_pack(folder / "pack")
             self._folders = {version_id: folder.name}
             return pack
         except OSError as error:
             log.warning(
                 "cannot cache version %s on disk (%s); loading it in /tmp", version_id, error
             )
+        if loaded is not None:
+            return loaded
         with tempfile.TemporaryDirectory(prefix="ivr-version-") as temporary:
             _write_files(Path(temporary), files)
             return load_pack(Path(temporary))
@@ -266,7 +289,8 @@ class LiveVersion:
             if self._thread_pid == os.getpid() or self._stop.is_set():
                 return
             self._thread_pid = os.getpid()
-        threading.Thread(target=self._run, name="live-version", daemon=True).start()
+            self._thread = threading.Thread(target=self._run, name="live-version", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll_seconds):
@@ -289,7 +313,11 @@ class LiveVersion:
                 self._unreachable = False
 
     def stop(self) -> None:
+        """End the background thread (before the database's connections are closed)."""
         self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
 
 
 def _write_files(folder: Path, files: dict[str, bytes]) -> None:

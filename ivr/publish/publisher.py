@@ -438,7 +438,8 @@ class Publisher:
                 and manifest.entries == base.manifest.entries
             ):
                 return self.versions_store.meta(base.version, base.version)  # nothing changed
-            self._load(change_.files)  # raises ContentError naming every problem; nothing written
+            # Raises ContentError naming every problem: nothing is written.
+            pack = self._load(change_.files)
             summary = f"{change_.what}: {change_.summary}"
             version = self.versions_store.write(
                 conn,
@@ -459,7 +460,7 @@ class Publisher:
                 conn=conn,
             )
         try:  # committed: serve it here at once (other workers follow within a second)
-            self.live.adopt(version.id, serial, change_.files, manifest)
+            self.live.adopt(version.id, serial, change_.files, manifest, pack)
         except Exception:
             log.exception("version %s is live but this worker could not load it yet", version.id)
         self.store.reload()
