@@ -30,10 +30,7 @@ def validate_pack(root: Path) -> list[str]:
 
 @click.command("validate")
 @click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    "--content", "content_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Content pack folder (default: CONTENT_DIR, i.e. prompts/).",
 )
 def validate_command(content_dir: Path | None) -> None:
@@ -51,3 +48,4 @@ def validate_command(content_dir: Path | None) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(validate_command)
+

@@ -194,7 +194,11 @@ def _help_exhausted(pack: ContentPack, lang: str) -> Step:
     """A caller who presses nothing even in help: connect them to a person, do not hang up."""
     help_node = pack.flow.nodes[pack.flow.help]
     transfer = next(
-        (o.goto for o in help_node.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER),
+        (
+            o.goto
+            for o in help_node.options
+            if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER
+        ),
         None,
     )
     if transfer is None:

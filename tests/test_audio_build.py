@@ -110,16 +110,9 @@ def test_changing_the_voice_rebuilds(built):
 
 def test_a_staff_recording_is_never_overwritten_and_goes_stale_with_its_text(built):
     pack, audio_dir, _ = built
-    publish(
-        audio_dir,
-        lang="ht",
-        prompt_id="main.repeat",
-        text="Pou repete, peze 9.",
-        data=b"RIFF staff",
-        source={"kind": "staff", "by": "jn", "original": "a.m4a"},
-        duration=2.0,
-        keep_staff=False,
-    )
+    publish(audio_dir, lang="ht", prompt_id="main.repeat", text="Pou repete, peze 9.",
+            data=b"RIFF staff", source={"kind": "staff", "by": "jn", "original": "a.m4a"},
+            duration=2.0, keep_staff=False)
     pack._texts["ht"]["main.repeat"] = "Pou tande ankò, peze 9."
 
     report = build_audio(pack, audio_dir, force=True, langs=["ht"])
@@ -186,19 +179,13 @@ def test_a_google_build_publishes_what_the_injected_client_returns(tmp_path):
 
     client = Client()
     report = build_audio(
-        small_pack(),
-        tmp_path,
-        engine="google",
-        langs=["en"],
-        prompts=["main.repeat"],
+        small_pack(), tmp_path, engine="google", langs=["en"], prompts=["main.repeat"],
         client=client,
     )
 
     assert report.built == [("en", "main.repeat")]
     assert client.voices == ["en-US-Neural2-F"]
     assert load_manifest(tmp_path).get("en", "main.repeat").source == {
-        "kind": "tts",
-        "engine": "google",
-        "voice": "en-US-Neural2-F",
+        "kind": "tts", "engine": "google", "voice": "en-US-Neural2-F"
     }
     assert report.billed_characters == len("<speak>To repeat, press 9.</speak>")

@@ -26,14 +26,8 @@ STAFF = {"kind": "staff", "by": "ana", "original": "repetir.m4a"}
 
 def put(audio_dir, text=TEXT, data=b"RIFF one", source=TTS, keep_staff=True):
     return publish(
-        audio_dir,
-        lang="es",
-        prompt_id="main.repeat",
-        text=text,
-        data=data,
-        source=source,
-        duration=1.5,
-        keep_staff=keep_staff,
+        audio_dir, lang="es", prompt_id="main.repeat", text=text, data=data,
+        source=source, duration=1.5, keep_staff=keep_staff,
     )
 
 
@@ -122,15 +116,8 @@ def test_a_catalogue_sees_audio_another_process_published(tmp_path):
 def test_status_counts_current_stale_missing_and_staff_per_language(tmp_path):
     pack = small_pack()
     put(tmp_path, text=pack.texts("es")["main.repeat"], source=STAFF, keep_staff=False)
-    publish(
-        tmp_path,
-        lang="es",
-        prompt_id="number.help",
-        text="an older text",
-        data=b"RIFF 2",
-        source=TTS,
-        duration=1.0,
-    )
+    publish(tmp_path, lang="es", prompt_id="number.help", text="an older text", data=b"RIFF 2",
+            source=TTS, duration=1.0)
 
     status = AudioCatalogue(tmp_path).status(pack)
 

@@ -66,7 +66,9 @@ def test_google_request_names_the_voice_encoding_rate_and_ssml_exactly():
     assert client.requests == [
         texttospeech.SynthesizeSpeechRequest(
             input=texttospeech.SynthesisInput(ssml=NUMBER_SSML),
-            voice=texttospeech.VoiceSelectionParams(language_code="es-US", name="es-US-Neural2-A"),
+            voice=texttospeech.VoiceSelectionParams(
+                language_code="es-US", name="es-US-Neural2-A"
+            ),
             audio_config=texttospeech.AudioConfig(
                 audio_encoding=texttospeech.AudioEncoding.LINEAR16,
                 sample_rate_hertz=8000,

@@ -155,12 +155,10 @@ def test_import_command_publishes_one_file_and_refuses_a_bad_one(cli, tmp_path, 
     bad = tmp_path / "bad.m4a"
     bad.write_bytes(b"garbage" * 100)
 
-    ok = runner.invoke(
-        args=["audio", "import", str(good), "--lang", "ht", "--prompt", "main.repeat", "--by", "Jn"]
-    )
-    refused = runner.invoke(
-        args=["audio", "import", str(bad), "--lang", "ht", "--prompt", "main.repeat", "--by", "Jn"]
-    )
+    ok = runner.invoke(args=["audio", "import", str(good), "--lang", "ht",
+                             "--prompt", "main.repeat", "--by", "Jn"])
+    refused = runner.invoke(args=["audio", "import", str(bad), "--lang", "ht",
+                                  "--prompt", "main.repeat", "--by", "Jn"])
 
     assert ok.exit_code == 0, ok.output
     assert "imported ht main.repeat from good.mp3" in ok.output

@@ -45,10 +45,8 @@ def test_levelling_never_clips(speech):
 
 def test_leading_and_trailing_silence_is_trimmed_to_a_short_pad(speech):
     voice = AudioSegment.from_wav(io.BytesIO(speech))
-    padded = (
-        AudioSegment.silent(2000, voice.frame_rate)
-        + voice
-        + AudioSegment.silent(3000, voice.frame_rate)
+    padded = AudioSegment.silent(2000, voice.frame_rate) + voice + AudioSegment.silent(
+        3000, voice.frame_rate
     )
 
     trimmed = to_telephony(wav_bytes(padded))
@@ -124,3 +122,4 @@ def test_a_file_over_the_size_limit_is_refused(speech, tmp_path):
 
     with pytest.raises(AudioRejected, match=r"is too large: 0\.\d MB, the limit is 0\.001 MB"):
         to_telephony(path, max_bytes=1000)
+

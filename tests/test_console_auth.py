@@ -324,3 +324,56 @@ def test_console_pages_are_not_cached_framed_or_open_to_other_scripts(client):
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_logging_out_ends_the_session_on_the_server_so_a_copied_cookie_stops_working(app):
+    browser, thief = app.test_client(), app.test_client()
+    login(browser)
+    cookie = browser.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    thief.set_cookie(cookie.key, cookie.value)
+    assert thief.get("/admin/").status_code == 200
+
+    browser.post("/admin/logout", data={"csrf_token": csrf(browser, "/admin/")})
+
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_a_session_idle_longer_than_staff_idle_minutes_ends(tmp_path, database_url):
+    app = make_app(tmp_path, DATABASE_URL=database_url or None, STAFF_IDLE_MINUTES="30")
+    clock = app.extensions["staff"].clock = Clock()
+    app.extensions["staff"].add("maria", PASSWORD)
+    client = app.test_client()
+    login(client)
+
+    clock.now += 29 * 60
+    assert client.get("/admin/").status_code == 200  # each request keeps it alive
+    clock.now += 29 * 60
+    assert client.get("/admin/").status_code == 200
+    clock.now += 31 * 60
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_session_token_alone_is_in_the_cookie_and_only_its_hash_in_the_database(app, client):
+    import sqlalchemy as sa
+
+    from ivr.db.schema import staff_sessions
+
+    login(client)
+    with client.session_transaction() as session:
+        token = session["session"]
+        assert set(session) == {"session", "csrf_token", "_permanent"}
+    with app.extensions["db"].connect() as db:
+        stored = db.execute(sa.select(staff_sessions.c.id, staff_sessions.c.name)).all()
+    assert [name for _, name in stored] == ["maria"] and token not in stored[0][0]
+    assert app.extensions["staff"].session_user(token).name == "maria"
+
+
+def test_each_account_keeps_its_console_language(app):
+    accounts = app.extensions["staff"]
+    assert accounts.get("maria").language == "es"
+
+    accounts.set_language("maria", "en")
+
+    assert accounts.get("maria").language == "en"
+    with pytest.raises(ValueError, match="not 'fr'"):
+        accounts.set_language("maria", "fr")

@@ -9,33 +9,12 @@ from ivr.content import ContentError, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 FLYER_NUMBERS = [
-    "+16195602243",
-    "+526641946209",
-    "+526648163846",
-    "+526647320303",
-    "+526648149696",
-    "+525525352950",
-    "+15755270500",
-    "+18586373365",
-    "+12029189431",
-    "+526313162086",
-    "+15202872370",
-    "+526642088994",
-    "+16197864866",
-    "+13232389935",
-    "+526632054660",
-    "+526632054659",
-    "+18583332857",
-    "+12136340999",
-    "+19562914169",
-    "+19564259231",
-    "+528114653235",
-    "+19563993826",
-    "+12149695050",
-    "+528124162731",
-    "+526863458890",
-    "+526863394323",
-    "+526863831855",
+    "+16195602243", "+526641946209", "+526648163846", "+526647320303", "+526648149696",
+    "+525525352950", "+15755270500", "+18586373365", "+12029189431", "+526313162086",
+    "+15202872370", "+526642088994", "+16197864866", "+13232389935", "+526632054660",
+    "+526632054659", "+18583332857", "+12136340999", "+19562914169", "+19564259231",
+    "+528114653235", "+19563993826", "+12149695050", "+528124162731", "+526863458890",
+    "+526863394323", "+526863831855",
 ]
 
 
@@ -81,9 +60,8 @@ def refused(root: Path) -> list[str]:
 
 def test_an_option_to_an_unknown_node_is_refused(copy):
     edit(copy / "flow.yaml", "goto: waitlist}", "goto: waitlst}")
-    assert any(
-        "flow.yaml: nodes.main.options[2].goto: unknown node 'waitlst'" in p for p in refused(copy)
-    )
+    assert any("flow.yaml: nodes.main.options[2].goto: unknown node 'waitlst'" in p
+               for p in refused(copy))
 
 
 def test_a_prompt_missing_in_one_language_is_refused(copy):
@@ -108,11 +86,9 @@ def test_a_transfer_to_a_whatsapp_only_number_is_refused(copy):
 
 
 def test_an_unreachable_node_is_refused(copy):
-    (copy / "flow.yaml").write_text(
-        (copy / "flow.yaml").read_text()
-        + "  orphan:\n    kind: message\n    say: [common.goodbye]\n"
-        "    next: main\n"
-    )
+    (copy / "flow.yaml").write_text((copy / "flow.yaml").read_text()
+                                    + "  orphan:\n    kind: message\n    say: [common.goodbye]\n"
+                                    "    next: main\n")
     assert any("nodes.orphan: unreachable" in p for p in refused(copy))
 
 

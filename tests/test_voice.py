@@ -62,14 +62,12 @@ def test_forwarded_headers_are_ignored_when_no_proxy_is_trusted(client):
 
 
 def test_public_base_url_rebuilds_the_signed_url():
-    app = create_app(
-        {"ENV": {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": "https://line.example.org"}}
-    )
+    app = create_app({"ENV": {"TWILIO_AUTH_TOKEN": TOKEN,
+                              "PUBLIC_BASE_URL": "https://line.example.org"}})
     params = {"CallSid": "CA1", "Digits": "1"}
     headers = {"X-Twilio-Signature": sign("https://line.example.org/voice/language", params)}
-    assert (
-        app.test_client().post("/voice/language", data=params, headers=headers).status_code == 200
-    )
+    assert app.test_client().post("/voice/language", data=params,
+                                  headers=headers).status_code == 200
 
 
 def test_the_app_refuses_to_start_without_a_token_outside_development():
@@ -85,15 +83,8 @@ def test_development_mode_serves_unsigned_webhooks():
 @pytest.mark.parametrize("lang,key", [("es", "1"), ("ht", "2"), ("en", "3")])
 def test_every_situation_is_reachable_in_every_language(post, pack, lang, key):
     # Situations straight from the main menu; organizations and news through help (0).
-    for first, second in [
-        ("1", None),
-        ("2", None),
-        ("3", None),
-        ("4", None),
-        ("5", None),
-        ("0", "2"),
-        ("0", "3"),
-    ]:
+    for first, second in [("1", None), ("2", None), ("3", None), ("4", None), ("5", None),
+                          ("0", "2"), ("0", "3")]:
         root = twiml(post(f"/voice/main?lang={lang}", Digits=first))
         if second:
             action = root.find("Gather").get("action")
@@ -107,17 +98,10 @@ def test_garbled_digits_get_a_reprompt_not_an_error(post, digits):
     assert "tries=1" in root.find("Gather").get("action")
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/voice/main",
-        "/voice/main?lang=zz",
-        "/voice/nope?lang=en",
-        "/voice/main?lang=en&tries=x",
-        "/voice/main?lang=en&tries=-5",
-        "/voice/t_aol?lang=en&ret=%00",
-    ],
-)
+@pytest.mark.parametrize("path", [
+    "/voice/main", "/voice/main?lang=zz", "/voice/nope?lang=en", "/voice/main?lang=en&tries=x",
+    "/voice/main?lang=en&tries=-5", "/voice/t_aol?lang=en&ret=%00",
+])
 def test_a_garbled_url_still_gets_valid_twiml(post, path):
     twiml(post(path, Digits="1"))
 
@@ -129,11 +113,8 @@ def test_a_missing_callsid_is_fine(client):
 
 
 def test_a_huge_body_gets_a_restart_not_an_error(client):
-    response = client.post(
-        "/voice/main?lang=en",
-        data={"Digits": "1", "x": "a" * 600_000},
-        headers={"X-Twilio-Signature": "x"},
-    )
+    response = client.post("/voice/main?lang=en", data={"Digits": "1", "x": "a" * 600_000},
+                           headers={"X-Twilio-Signature": "x"})
     assert twiml(response).find("Gather").get("action") == "/voice/language"
 
 

@@ -31,22 +31,13 @@ def _pack() -> Any:
 
 
 @audio_cli.command("build")
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default=None,
-    help="TTS engine (default: TTS_ENGINE, i.e. espeak).",
-)
+@click.option("--engine", type=click.Choice(ENGINES), default=None,
+              help="TTS engine (default: TTS_ENGINE, i.e. espeak).")
 @click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
 @click.option("--prompt", "prompts", multiple=True, help="Only this prompt id (repeatable).")
 @click.option("--dry-run", is_flag=True, help="List what would change; build nothing.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Prompts built in parallel (default: number of CPUs).",
-)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Prompts built in parallel (default: number of CPUs).")
 @click.option("--force", is_flag=True, help="Rebuild engine audio even if unchanged.")
 def build_command(
     engine: str | None,
@@ -69,13 +60,7 @@ def build_command(
             todo = len(plan_build(pack, audio_dir, engine, langs, prompts, force).planned)
             with click.progressbar(length=todo, label="building audio") as bar:
                 report = build_audio(
-                    pack,
-                    audio_dir,
-                    engine,
-                    langs,
-                    prompts,
-                    jobs=jobs,
-                    force=force,
+                    pack, audio_dir, engine, langs, prompts, jobs=jobs, force=force,
                     progress=lambda _task: bar.update(1),
                 )
     except ValueError as error:
@@ -104,11 +89,11 @@ def status_command(strict: bool, verbose: bool) -> None:
 def format_status(coverage: dict[str, Any], verbose: bool = False) -> str:
     rows = [("lang", "prompts", "current", "stale", "missing", "staff-recorded")]
     for lang, c in coverage.items():
-        rows.append((lang, c.prompts, c.current, len(c.stale), len(c.missing), c.staff_recorded))
-    lines = [
-        "  ".join(f"{str(cell):>{len(head)}}" for cell, head in zip(row, rows[0], strict=True))
-        for row in rows
-    ]
+        rows.append(
+            (lang, c.prompts, c.current, len(c.stale), len(c.missing), c.staff_recorded)
+        )
+    lines = ["  ".join(f"{str(cell):>{len(head)}}" for cell, head in zip(row, rows[0], strict=True))
+             for row in rows]
     if verbose:
         for lang, c in coverage.items():
             lines += [f"  {lang} stale: {p}" for p in c.stale]
@@ -117,7 +102,8 @@ def format_status(coverage: dict[str, Any], verbose: bool = False) -> str:
 
 
 @audio_cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
 @click.option("--lang", help="Language of the recording (with one file).")
 @click.option("--prompt", "prompt_id", help="Prompt id the recording speaks (with one file).")
 @click.option("--by", default=None, help="Who recorded it (default: your user name).")
@@ -138,10 +124,8 @@ def import_command(
             raise click.UsageError(f"{path}: give --lang and --prompt with a single file")
     for result in results:
         if result.ok:
-            click.echo(
-                f"  imported {result.lang} {result.prompt_id} from {result.original} "
-                f"({result.entry.duration:.1f} s)"
-            )
+            click.echo(f"  imported {result.lang} {result.prompt_id} from {result.original} "
+                       f"({result.entry.duration:.1f} s)")
         else:
             click.echo(f"  REFUSED {result.lang} {result.prompt_id}: {result.error}", err=True)
     failed = sum(not r.ok for r in results)
@@ -151,13 +135,8 @@ def import_command(
 
 
 @audio_cli.command("gc")
-@click.option(
-    "--older-than",
-    type=click.IntRange(min=0),
-    default=60,
-    show_default=True,
-    help="Minutes a file must have been unreferenced before it is deleted.",
-)
+@click.option("--older-than", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Minutes a file must have been unreferenced before it is deleted.")
 def gc_command(older_than: int) -> None:
     """Delete audio files the manifest no longer references (after a grace period)."""
     publisher = current_app.extensions.get("publisher")

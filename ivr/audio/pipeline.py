@@ -39,14 +39,7 @@ ONSET_GUARD_MS = 30
 # ffmpeg arguments for the output: μ-law, 8 kHz, mono, and no encoder tag, so the same input
 # always yields the same bytes (the file name is a hash of them).
 _EXPORT_PARAMETERS = [
-    "-ar",
-    str(SAMPLE_RATE),
-    "-ac",
-    "1",
-    "-fflags",
-    "+bitexact",
-    "-map_metadata",
-    "-1",
+    "-ar", str(SAMPLE_RATE), "-ac", "1", "-fflags", "+bitexact", "-map_metadata", "-1",
 ]
 
 
@@ -129,25 +122,9 @@ def _decode(data: bytes, max_seconds: float) -> AudioSegment:
         upload.flush()
         result = subprocess.run(
             [
-                "ffmpeg",
-                "-nostdin",
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-i",
-                upload.name,
-                "-map",
-                "0:a:0",
-                "-t",
-                str(max_seconds + 1),
-                "-ac",
-                "1",
-                "-ar",
-                str(SAMPLE_RATE),
-                "-f",
-                "s16le",
-                "-acodec",
-                "pcm_s16le",
+                "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+                "-i", upload.name, "-map", "0:a:0", "-t", str(max_seconds + 1),
+                "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-acodec", "pcm_s16le",
                 "pipe:1",
             ],
             capture_output=True,
@@ -188,3 +165,4 @@ def _encode(segment: AudioSegment) -> bytes:
 def decode_telephony(data: bytes) -> AudioSegment:
     """Decode a finished prompt back to 16-bit PCM (for checks, tests and the benchmark)."""
     return AudioSegment.from_file(io.BytesIO(data), codec="pcm_mulaw")
+

@@ -148,7 +148,9 @@ def _check_node(pack: ContentPack, node) -> Iterator[Problem]:
         if num is None:
             yield Problem(FLOW, f"{key}.number", f"unknown directory number {node.number!r}")
         elif not num.voice:
-            yield Problem(FLOW, f"{key}.number", f"{node.number} ({num.e164}) takes no voice calls")
+            yield Problem(
+                FLOW, f"{key}.number", f"{node.number} ({num.e164}) takes no voice calls"
+            )
     if node.kind is not NodeKind.MENU and node.options:
         yield Problem(FLOW, f"{key}.options", f"a {node.kind.value} cannot have options")
 
@@ -267,9 +269,9 @@ def check_numbers_heard(pack: ContentPack) -> Iterator[Problem]:
     reached = reachable_nodes(pack)
     spoken: dict[str, set[str]] = {lang.code: set() for lang in pack.languages}
     flow = pack.flow
-    heard_prompts = {pid for nid in reached for pid in flow.nodes[nid].prompts} | {
-        o.prompt for nid in reached for o in flow.nodes[nid].options
-    }
+    heard_prompts = {
+        pid for nid in reached for pid in flow.nodes[nid].prompts
+    } | {o.prompt for nid in reached for o in flow.nodes[nid].options}
     for lang in pack.languages:
         raw = pack.raw_texts(lang.code)
         for pid in heard_prompts:

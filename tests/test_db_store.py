@@ -1,0 +1,150 @@
+"""The database store on its own terms (each test on SQLite and on PostgreSQL): the migrations
+make exactly the declared schema, a text edit stores what changed, prune keeps what the line
+may still play, a version says what it changed, and a publish is all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from test_publish_support import call, edited, first_prompt, make_line, played
+
+from ivr.db import Database, engine_url, schema
+
+TEXT_EDIT_BUDGET = 20_000  # bytes a text edit may add to the database (audio aside)
+
+
+@pytest.fixture
+def line(tmp_path, database_url):
+    return make_line(tmp_path, database_url)
+
+
+def database_bytes(line) -> int:
+    """What the versions, blobs and audit tables hold, counted as stored (compressed) bytes."""
+    total = 0
+    for table in (schema.versions, schema.blobs, schema.audit, schema.live):
+        for row in line.query(table.select()):
+            total += sum(len(v) if isinstance(v, bytes) else len(str(v)) for v in row)
+    return total
+
+
+def test_the_migrations_make_exactly_the_declared_schema(line):
+    database = line.database()
+    try:
+        if database.is_sqlite:
+            database.upgrade()  # a fresh embedded file (the app would do this itself)
+        with database.connect() as conn:
+            differences = compare_metadata(MigrationContext.configure(conn), schema.metadata)
+        assert database.revision() == database.head()
+    finally:
+        database.close()
+    assert differences == []
+
+
+def test_heroku_style_urls_are_read_as_psycopg_and_no_url_means_the_embedded_file(tmp_path):
+    assert engine_url("postgres://u:p@h:5432/d", tmp_path) == "postgresql+psycopg://u:p@h:5432/d"
+    assert engine_url("postgresql://u@h/d", tmp_path) == "postgresql+psycopg://u@h/d"
+    assert engine_url("", tmp_path) == f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+    assert "p@" not in repr(Database("postgresql+psycopg://u:secret@h/d"))
+
+
+def test_a_text_edit_stores_only_the_changed_file(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    blobs_before, size_before = len(line.query(schema.blobs.select())), database_bytes(line)
+
+    publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
+
+    added = database_bytes(line) - size_before
+    assert len(line.query(schema.blobs.select())) == blobs_before + 1  # text/es.yaml only
+    assert 0 < added <= TEXT_EDIT_BUDGET, added
+
+
+def test_prune_keeps_the_newest_the_live_one_and_the_audio_they_play(line):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    rebuilt = publisher.rebuild_audio("es", prompt, author="ana")
+    for word in ("Dos", "Tres"):
+        publisher.set_text("es", prompt, edited(pack, prompt, word), author="ana")
+    publisher.restore_version(rebuilt.id, author="ana")  # version 5 plays version 2's audio
+    audio = played(call(app), "es")
+    assert audio is not None and line.stored_audio("es", audio) is not None
+
+    assert publisher.prune(keep=2) == 3
+
+    assert [v.id for v in publisher.versions()] == ["5", "4"]
+    assert line.stored_audio("es", audio) is not None  # a kept version plays it
+    used = set()
+    for row in line.query(sa.select(schema.versions.c.files, schema.versions.c.manifest)):
+        used |= set(row.files.values()) | set(row.manifest.values())
+    assert {row.sha256 for row in line.query(sa.select(schema.blobs.c.sha256))} == used
+    assert played(call(line.app()), "es") == audio  # a fresh machine still plays it
+    with pytest.raises(ValueError):
+        publisher.prune(keep=0)
+
+
+def test_prune_never_removes_the_live_version(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    for word in ("Uno", "Dos", "Tres"):
+        publisher.set_text("es", prompt, edited(pack, prompt, word), author="ana")
+    database = line.database()
+    try:
+        with database.begin() as conn:  # someone went back to version 1 by hand
+            conn.execute(sa.update(schema.live).values(version_id=1))
+    finally:
+        database.close()
+
+    publisher.prune(keep=1)
+
+    assert [v.id for v in publisher.versions()] == ["3", "1"]
+
+
+def test_a_version_says_what_it_changed(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    number = next(iter(pack.numbers))
+    text = publisher.set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
+    dialled = publisher.set_number(number, label="A new label", author="ana")
+    audio = publisher.rebuild_audio("es", prompt, author="ana")
+
+    assert [(c.kind, c.lang, c.target) for c in publisher.version_changes(text.id)] == [
+        ("text", "es", prompt)
+    ]
+    (change,) = publisher.version_changes(text.id)
+    assert change.before == pack.raw_texts("es")[prompt] and change.after.startswith("Hola. ")
+    (change,) = publisher.version_changes(dialled.id)
+    assert (change.kind, change.target) == ("number", number)
+    assert change.after["label"] == "A new label" and change.before["e164"] == change.after["e164"]
+    (change,) = publisher.version_changes(audio.id)
+    assert (change.kind, change.lang, change.target) == ("audio", "es", prompt)
+    assert change.after == played(call(line.app()), "es") != change.before
+    with pytest.raises(KeyError):
+        publisher.version_changes("99")
+
+
+def test_a_publish_whose_audit_entry_fails_leaves_nothing_behind(line, monkeypatch):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    stored, served = line.stored_rows(), call(app)
+
+    def crash(**entry):
+        raise RuntimeError("the machine died between the live pointer and the audit entry")
+
+    monkeypatch.setattr(publisher.audit, "record", crash)
+    with pytest.raises(RuntimeError):
+        publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
+
+    assert line.stored_rows() == stored  # no version, no pointer move, no blob
+    assert call(app) == served and call(line.app()) == served
