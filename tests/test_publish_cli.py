@@ -130,3 +130,50 @@ def test_audio_commands_work_on_the_seed_after_staff_published(line):
 
     assert status.exit_code == 0, status.output
     assert f"es stale: {prompt}" not in status.output  # the seed's text still has its audio
+
+
+def test_scripted_edits_publish_like_the_console_and_refusals_write_nothing(line):
+    app = line.app()
+    publisher = app.extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    number = next(iter(pack.numbers))
+    e164 = pack.numbers[number].e164
+
+    text = run(
+        app, "content", "set-text", "es", prompt, edited(pack, prompt, "Hola"), "--by", "ana"
+    )
+    dialled = run(app, "content", "set-number", number, e164, "--by", "ana")
+    stored = line.stored_rows()
+    no_key = run(app, "content", "set-text", "es", prompt, "Hola.", "--by", "ana")
+    bad_number = run(app, "content", "set-number", number, "12345", "--by", "ana")
+    unknown = run(app, "content", "set-text", "es", "nope", "Hola.", "--by", "ana")
+    no_language = run(app, "content", "make-audio", "--lang", "xx", "--by", "ana")
+
+    assert text.exit_code == 0 and "version 1 is live" in text.output
+    assert dialled.exit_code == 0 and "version 1 is live" in dialled.output  # nothing changed
+    assert no_key.exit_code == 1 and f"text/es.yaml: {prompt}" in no_key.output
+    assert bad_number.exit_code == 1 and "directory.yaml" in bad_number.output
+    assert unknown.exit_code == 1 and "no prompt 'nope'" in unknown.output
+    assert no_language.exit_code == 1 and "unknown language 'xx'" in no_language.output
+    for refused in (no_key, bad_number, unknown, no_language):
+        assert "nothing was published" in refused.output
+    assert line.stored_rows() == stored
+    assert "Hola." in call(line.app())
+
+
+def test_prune_keeps_the_newest_versions_and_the_live_one(line):
+    app = line.app()
+    pack = app.extensions["publisher"].pack()
+    prompt = first_prompt(pack)
+    for word in ("Uno", "Dos", "Tres"):
+        run(app, "content", "set-text", "es", prompt, edited(pack, prompt, word), "--by", "ana")
+
+    pruned = run(app, "content", "prune", "--keep", "1")
+    listed = run(app, "content", "versions")
+
+    assert pruned.exit_code == 0 and pruned.output.startswith("2 old version(s) removed")
+    assert (
+        listed.output.splitlines()[0].startswith("*     3") and len(listed.output.splitlines()) == 1
+    )
+    assert run(app, "content", "prune", "--keep", "0").exit_code == 2
