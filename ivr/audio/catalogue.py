@@ -4,7 +4,8 @@ One catalogue lives in each web worker. On its own it rereads ``audio_dir/manife
 the file's stat changes, so a build or an import by another process is picked up on the next
 request at the cost of one ``stat``. In the app it follows the content store instead
 (:meth:`AudioCatalogue.follow`): the manifest then comes from the same snapshot as the pack,
-so one request never mixes two versions, and files are looked up in published storage first.
+so one request never mixes two versions, and files are looked up first in this machine's cache of
+published audio (copied from the database before a version is served), then in the seed folder.
 """
 
 from __future__ import annotations
