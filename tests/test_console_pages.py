@@ -416,3 +416,31 @@ def test_home_says_which_version_is_live_and_who_made_it(app, staff):
 def test_a_filter_nothing_matches_says_so(staff):
     page = staff.get("/admin/coverage?status=missing").get_data(as_text=True)
     assert "no prompt matches this filter" in page
+
+
+def test_a_full_database_refuses_the_change_plainly_and_the_line_keeps_answering(app, staff):
+    import sqlalchemy as sa
+
+    database = app.extensions["db"]
+    if not database.is_sqlite:
+        pytest.skip("a full disk is simulated with SQLite's max_page_count")
+    content = pack(app)
+    prompt = content.flow.language_prompt
+    before = first_menu(app)
+    with database.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+
+    @sa.event.listens_for(database.engine, "connect")
+    def full(dbapi_connection, _record):  # not one page more: as if the disk were full
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    database.engine.dispose()
+    big = "Hola. " + content.raw_texts("es")[prompt] + " ¿Me oye?" * 500
+
+    response = staff.post(f"/admin/prompts/es/{prompt}/text", data={"text": big})
+
+    assert response.status_code == 503
+    assert "refused to save" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert first_menu(app) == before and app.extensions["publisher"].versions() == []
+    assert staff.get(f"/admin/prompts/es/{prompt}").status_code == 200  # reading still works

@@ -17,6 +17,7 @@ so that spreading guesses over several workers or machines does not multiply the
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import secrets
@@ -29,6 +30,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import Database, upsert
 from ..db.schema import login_failures, staff, staff_sessions
+
+log = logging.getLogger(__name__)
 
 FAILURES_ALLOWED = 5  # failed attempts before the first lock
 FIRST_LOCK = 30.0  # seconds; doubles with each further failure
@@ -200,12 +203,17 @@ class StaffAccounts:
             self.end_session(token)
             return None
         if now - row.last_seen > TOUCH_EVERY:
-            with self.db.begin() as conn:
-                conn.execute(
-                    sa.update(staff_sessions)
-                    .where(staff_sessions.c.id == session_id)
-                    .values(last_seen=now)
-                )
+            try:
+                with self.db.begin() as conn:
+                    conn.execute(
+                        sa.update(staff_sessions)
+                        .where(staff_sessions.c.id == session_id)
+                        .values(last_seen=now)
+                    )
+            except sa.exc.OperationalError as error:
+                # A database that cannot write (a full disk) must not lock staff out of
+                # reading the console; the session just looks idle since the last write.
+                log.warning("staff session not touched: %s", str(error).splitlines()[0])
         return _account(row)
 
     def end_session(self, token: str | None) -> None:
