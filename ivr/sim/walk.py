@@ -115,9 +115,7 @@ def format_explanation(report: WalkReport, max_seconds: float) -> str:
     return "\n".join(lines)
 
 
-def format_report(
-    report: WalkReport, max_seconds: float, max_contact_seconds: float = 40.0
-) -> str:
+def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: float = 40.0) -> str:
     pack, found = report.pack, report.exploration
     langs = [lang.code for lang in pack.languages]
     lines = [
