@@ -139,3 +139,29 @@ def test_problems_carry_a_code_and_params_for_the_console(copy):
     set_text(copy, "en", "main.children", "Child without parents.")
     found = [p for p in problems(copy) if p.code == "option_key_missing"]
     assert found[0].params == {"key": "4", "option": 4, "node": "main", "lang": "en"}
+
+
+def test_audio_and_say_speak_the_pronunciation_and_captions_show_the_written_words(app, pack):
+    from xml.etree import ElementTree as ET
+
+    from ivr import twiml
+    from ivr.flow import CallState, Input, next_step
+    from ivr.sim.captions import pack_captions
+
+    catalogue = app.extensions["audio"]
+    entry = catalogue.entry("es", "no_mpp.4")
+    assert entry.text == pack.spoken("es")["no_mpp.4"]  # the manifest records spoken words
+    caption = pack_captions(pack, catalogue)(f"/audio/es/{entry.file}")
+    assert caption == pack.texts("es")["no_mpp.4"] and "bit.ly/AOLencuesta" in caption
+
+    step = next_step(pack, CallState("es", "main"), Input("5"))
+    root = ET.fromstring(twiml.render(step, pack, lambda s: "/x"))  # no audio: <Say>
+    said = " ".join(s.text for s in root.iter("Say"))
+    assert "bit punto ele i griega, diagonal, A O L encuesta" in said
+    assert "bit.ly" not in said
+
+
+def test_a_slow_number_is_never_followed_by_two_full_stops(pack):
+    for lang in pack.languages:
+        for pid, text in pack.texts(lang.code).items():
+            assert ".." not in text, (lang.code, pid)
