@@ -13,6 +13,7 @@ Two forms of every text are kept apart:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -121,6 +122,7 @@ def _segments(text: str) -> Iterator[tuple[bool, str]]:
     yield False, text[last:]
 
 
+@functools.lru_cache(maxsize=4096)
 def term_pattern(written: str) -> re.Pattern[str]:
     """A written term as a whole word or phrase: 'MPP' not inside 'MPPs', '42' not in '420'."""
     return re.compile(rf"(?<![\w/.]){re.escape(written)}(?![\w/])")
