@@ -41,6 +41,8 @@ class EditedPack:
             texts[self._edit[1]] = self._edit[2]
         return texts
 
+    spoken = texts  # the build speaks spoken words; the edit has no pronunciations
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,7 +65,7 @@ def main() -> None:
 
         lang = langs[0]
         prompt_id = sorted(pack.texts(lang))[0]
-        edited = EditedPack(pack, lang, prompt_id, pack.texts(lang)[prompt_id] + " Gracias.")
+        edited = EditedPack(pack, lang, prompt_id, pack.spoken(lang)[prompt_id] + " Gracias.")
         start = time.perf_counter()
         again = build_audio(edited, audio_dir, jobs=args.jobs)
         incremental = time.perf_counter() - start

@@ -73,6 +73,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
     "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
+    "FACTS_MAX_AGE_DAYS": (
+        "180",
+        "Days after a section's `checked` date when callers also hear that things may have "
+        "changed and to confirm with an organization.",
+    ),
     "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
@@ -95,6 +100,7 @@ class Settings:
     secret_key: Secret
     log_salt: Secret
     tts_engine: str
+    facts_max_age_days: int = 180
 
     @property
     def development(self) -> bool:
@@ -128,6 +134,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"STAFF_IDLE_MINUTES must be a number, not {value!r}") from exc
     if idle <= 0:
         raise ConfigError("STAFF_IDLE_MINUTES must be more than 0")
+    try:
+        max_age = int(get("FACTS_MAX_AGE_DAYS"))
+    except ValueError as exc:
+        value = get("FACTS_MAX_AGE_DAYS")
+        raise ConfigError(f"FACTS_MAX_AGE_DAYS must be a whole number, not {value!r}") from exc
+    if max_age < 0:
+        raise ConfigError(f"FACTS_MAX_AGE_DAYS must be 0 or more, not {max_age}")
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
@@ -144,4 +157,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=Secret(get("SECRET_KEY")),
         log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
         tts_engine=engine,
+        facts_max_age_days=max_age,
     )

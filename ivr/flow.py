@@ -8,8 +8,10 @@ tested without a server. `ivr/twiml.py` turns a Step into TwiML; `ivr/voice.py` 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from .content import ContentPack, Node, NodeKind
+from .content.load import COUNTRY_VARIANTS, TWILIO_COUNTRIES
 from .content.model import DTMF
 
 LANGUAGE_MENU = "language"
@@ -26,12 +28,28 @@ class CallState:
     ret: str | None = None  # the menu a transfer returns to
 
 
+FACTS_MAX_AGE_DAYS = 180
+
+
 @dataclass(frozen=True)
 class Input:
-    """What Twilio reported: keys pressed, no input, or how a transfer ended."""
+    """What Twilio reported (keys pressed, no input, how a transfer ended, the caller's
+    country), and the day it is: everything this one request knows besides the call state.
+
+    `country` is Twilio's FromCountry ("MX", "US"): used to say the numbers to dial from
+    there, for this request only; it is never put in a URL, a log or storage.
+    """
 
     digits: str = ""
     dial_status: str | None = None
+    country: str | None = None
+    today: date | None = None  # None: no date known, so no section is called old
+    facts_max_age_days: int = FACTS_MAX_AGE_DAYS
+
+    @property
+    def dial_from(self) -> str | None:
+        """'mexico' or 'us' (directory.yaml's words) for a caller there; else None."""
+        return TWILIO_COUNTRIES.get((self.country or "").upper())
 
     @property
     def silent(self) -> bool:
@@ -43,14 +61,11 @@ class Input:
         return self.digits if len(self.digits) == 1 and self.digits in DTMF else None
 
 
-SILENCE = Input()
-
-
 @dataclass(frozen=True)
 class Prompt:
     lang: str
     id: str
-    text: str
+    text: str  # the SPOKEN words (pronunciations applied): what audio and <Say> must speak
 
 
 @dataclass(frozen=True)
@@ -74,9 +89,18 @@ class Step:
     timeout: int = 5
 
 
-def _prompts(pack: ContentPack, lang: str, ids) -> tuple[Prompt, ...]:
-    texts = pack.texts(lang)
-    return tuple(Prompt(lang, pid, texts[pid]) for pid in ids)
+SILENCE = Input()
+
+
+def _prompts(pack: ContentPack, lang: str, ids, inp: Input = SILENCE) -> tuple[Prompt, ...]:
+    spoken = pack.spoken(lang)
+    suffix = COUNTRY_VARIANTS.get(inp.dial_from or "", "")
+    said = []
+    for pid in ids:
+        # A prompt with numbers "to call from ..." has a variant for the caller's country.
+        chosen = pid + suffix if suffix and pid + suffix in spoken else pid
+        said.append(Prompt(lang, chosen, spoken[chosen]))
+    return tuple(said)
 
 
 def shared(pack: ContentPack, lang: str, name: str) -> tuple[Prompt, ...]:
@@ -88,10 +112,31 @@ def _menu_body(pack: ContentPack, lang: str, node: Node) -> tuple[Prompt, ...]:
     return _prompts(pack, lang, ids)
 
 
+def facts_are_old(checked: str, inp: Input) -> bool:
+    """True when a section's facts were checked longer ago than the line allows."""
+    if inp.today is None:
+        return False
+    return (inp.today - date.fromisoformat(checked)).days > inp.facts_max_age_days
+
+
+def _section_prompts(pack: ContentPack, lang: str, node: Node, inp: Input) -> tuple[Prompt, ...]:
+    """A node's prompts; a dated section says its date after its first prompt (the title,
+    the action and the contact), and that things may have changed once it is old."""
+    ids = list(node.prompts)
+    if node.checked and ids and f"checked.{node.id}" in pack.spoken(lang):
+        dated = [f"checked.{node.id}"]
+        if facts_are_old(node.checked, inp):
+            dated.append(pack.flow.prompts["facts_old"])
+        ids[1:1] = dated
+    return _prompts(pack, lang, ids, inp)
+
+
 def answer(pack: ContentPack, tries: int = 0) -> Step:
     """The first thing a caller hears: each language offering itself in its own words."""
     pid = pack.flow.language_prompt
-    prompts = tuple(Prompt(lang.code, pid, pack.text(lang.code, pid)) for lang in pack.languages)
+    prompts = tuple(
+        Prompt(lang.code, pid, pack.spoken_text(lang.code, pid)) for lang in pack.languages
+    )
     return Step(prompts=prompts, gather=CallState(tries=tries), timeout=pack.flow.timeout)
 
 
@@ -101,15 +146,16 @@ def enter(
     node_id: str,
     before: tuple[Prompt, ...] = (),
     ret: str | None = None,
+    inp: Input = SILENCE,
 ) -> Step:
     """Arrive at a node: say it, and chain through messages until something waits."""
     flow = pack.flow
     prompts = before
     node = flow.nodes[node_id]
     while node.kind is NodeKind.MESSAGE:
-        prompts += _prompts(pack, lang, node.prompts)
+        prompts += _section_prompts(pack, lang, node, inp)
         node = flow.nodes[node.next]
-    prompts += _prompts(pack, lang, node.prompts)
+    prompts += _section_prompts(pack, lang, node, inp)
     if node.kind is NodeKind.MENU:
         prompts += _menu_body(pack, lang, node)
         return Step(prompts, gather=CallState(lang, node.id), timeout=flow.timeout)
@@ -138,11 +184,11 @@ def next_step(pack: ContentPack, state: CallState, inp: Input) -> Step:
     node = pack.flow.nodes.get(state.node)
     if node is None:
         # An old URL after a content change, or a forged one: start again, politely.
-        return enter(pack, lang, pack.flow.main, shared(pack, lang, "restart"))
+        return enter(pack, lang, pack.flow.main, shared(pack, lang, "restart"), inp=inp)
     if node.kind is NodeKind.TRANSFER:
         return _after_transfer(pack, state, node, inp)
     if node.kind is not NodeKind.MENU:
-        return enter(pack, lang, node.id)
+        return enter(pack, lang, node.id, inp=inp)
     return _menu(pack, state, node, inp)
 
 
@@ -150,14 +196,14 @@ def _language_menu(pack: ContentPack, state: CallState, inp: Input) -> Step:
     key = inp.key
     chosen = next((lang for lang in pack.languages if lang.key == key), None)
     if chosen is not None:
-        return enter(pack, chosen.code, pack.flow.after_language)
+        return enter(pack, chosen.code, pack.flow.after_language, inp=inp)
     if key == pack.flow.keys["end_call"]:
         return Step(hangup=True)
     if key in (pack.flow.keys["repeat"], pack.flow.keys["main_menu"]):
         return answer(pack, state.tries)
     if state.tries >= pack.flow.retries:
         # Callers who cannot press keys still get help: in the line's first language.
-        return enter(pack, pack.default_language.code, pack.flow.after_language)
+        return enter(pack, pack.default_language.code, pack.flow.after_language, inp=inp)
     return answer(pack, state.tries + 1)
 
 
@@ -169,19 +215,19 @@ def _menu(pack: ContentPack, state: CallState, node: Node, inp: Input) -> Step:
     if option is not None:
         target = flow.nodes.get(option.goto)
         ret = node.id if target is not None and target.kind is NodeKind.TRANSFER else None
-        return enter(pack, lang, option.goto, ret=ret)
+        return enter(pack, lang, option.goto, ret=ret, inp=inp)
     if function == "repeat":
-        return enter(pack, lang, node.repeat or node.id)
+        return enter(pack, lang, node.repeat or node.id, inp=inp)
     if function == "main_menu":
-        return enter(pack, lang, flow.main)
+        return enter(pack, lang, flow.main, inp=inp)
     if function == "help":
-        return enter(pack, lang, flow.help)
+        return enter(pack, lang, flow.help, inp=inp)
     if function == "end_call":
         return goodbye(pack, lang)
     if state.tries >= flow.retries:
         if node.id in (flow.help, flow.exhausted):
-            return _help_exhausted(pack, lang)
-        return enter(pack, lang, flow.exhausted)
+            return _help_exhausted(pack, lang, inp)
+        return enter(pack, lang, flow.exhausted, inp=inp)
     why = shared(pack, lang, "no_input" if inp.silent else "wrong_key")
     return Step(
         why + _menu_body(pack, lang, node),
@@ -190,25 +236,21 @@ def _menu(pack: ContentPack, state: CallState, node: Node, inp: Input) -> Step:
     )
 
 
-def _help_exhausted(pack: ContentPack, lang: str) -> Step:
+def _help_exhausted(pack: ContentPack, lang: str, inp: Input = SILENCE) -> Step:
     """A caller who presses nothing even in help: connect them to a person, do not hang up."""
     help_node = pack.flow.nodes[pack.flow.help]
     transfer = next(
-        (
-            o.goto
-            for o in help_node.options
-            if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER
-        ),
+        (o.goto for o in help_node.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER),
         None,
     )
     if transfer is None:
         return goodbye(pack, lang)
-    return enter(pack, lang, transfer, ret=None)
+    return enter(pack, lang, transfer, ret=None, inp=inp)
 
 
 def _after_transfer(pack: ContentPack, state: CallState, node: Node, inp: Input) -> Step:
     lang = state.lang
-    number_prompt = _prompts(pack, lang, [f"number.{node.number}"])
+    number_prompt = _prompts(pack, lang, [f"number.{_number_to_call(pack, node.number, inp)}"])
     outcome = "transfer_completed" if inp.dial_status in ANSWERED else "transfer_busy"
     said = shared(pack, lang, outcome) + number_prompt
     if inp.dial_status is None:
@@ -216,4 +258,16 @@ def _after_transfer(pack: ContentPack, state: CallState, node: Node, inp: Input)
     ret = state.ret if state.ret in pack.flow.nodes else None
     if ret is None:
         return Step(said + shared(pack, lang, "goodbye"), hangup=True)
-    return enter(pack, lang, ret, said)
+    return enter(pack, lang, ret, said, inp=inp)
+
+
+def _number_to_call(pack: ContentPack, number_id: str, inp: Input) -> str:
+    """The number a caller should dial themselves: the transfer's own, unless the flyer gives
+    the organization another one for where the caller is (directory.yaml dial_from)."""
+    number = pack.numbers[number_id]
+    place = inp.dial_from
+    if place is None or number.dial_from in ("anywhere", place):
+        return number_id
+    org = pack.organizations[number.org]
+    local = [n for n in org.numbers if n in pack.numbers and pack.numbers[n].dial_from == place]
+    return next((n for n in local if pack.numbers[n].voice), number_id)

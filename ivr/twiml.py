@@ -1,18 +1,23 @@
 """Step -> TwiML. The only place in the line that makes TwiML.
 
 Prompts go inside <Gather> so a key pressed while they play cuts them short (barge-in).
-Each prompt is a <Play> of its audio when the audio catalogue holds current audio for that
-exact text, else a <Say> of the current text in the language's fallback voice.
+Each prompt is a <Play> of its audio when the audio catalogue holds current audio for its
+exact spoken words, else a <Say> of those words in the language's own Twilio voice. A
+language Twilio has no voice for (Haitian Kreyòl) is never read by another language's
+voice: it gets offline audio of its current words, made on demand (ivr/audio/offline.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .content import ContentPack
 from .flow import CallState, Prompt, Step
+
+log = logging.getLogger(__name__)
 
 StateUrl = Callable[[CallState], str]
 AudioUrl = Callable[[Prompt], "str | None"]
@@ -22,17 +27,32 @@ def no_audio(prompt: Prompt) -> None:
     return None
 
 
-def _speak(verb, pack: ContentPack, prompt: Prompt, audio_url: AudioUrl) -> None:
+def _speak(
+    verb, pack: ContentPack, prompt: Prompt, audio_url: AudioUrl, offline_url: AudioUrl
+) -> None:
     url = audio_url(prompt)
     if url:
         verb.play(url)
         return
     lang = pack.language(prompt.lang)
-    verb.say(prompt.text, voice=lang.say_voice, language=lang.say_language)
+    if lang.has_say_voice:
+        verb.say(prompt.text, voice=lang.say_voice, language=lang.say_language)
+        return
+    url = offline_url(prompt)
+    if url:
+        verb.play(url)
+        return
+    # No voice can say it in its language: a short silence, never another language's voice.
+    log.error("no audio for %s %s and no voice for the language", prompt.lang, prompt.id)
+    verb.pause(length=1)
 
 
 def render(
-    step: Step, pack: ContentPack, state_url: StateUrl, audio_url: AudioUrl = no_audio
+    step: Step,
+    pack: ContentPack,
+    state_url: StateUrl,
+    audio_url: AudioUrl = no_audio,
+    offline_url: AudioUrl = no_audio,
 ) -> str:
     response = VoiceResponse()
     if step.gather is not None:
@@ -48,14 +68,14 @@ def render(
             action_on_empty_result=True,
         )
         for prompt in step.prompts:
-            _speak(gather, pack, prompt, audio_url)
+            _speak(gather, pack, prompt, audio_url, offline_url)
         response.append(gather)
         # Unreachable with actionOnEmptyResult, kept so a caller is never left in silence
         # should Twilio fall through the <Gather>: it posts as no input.
         response.redirect(action, method="POST")
         return str(response)
     for prompt in step.prompts:
-        _speak(response, pack, prompt, audio_url)
+        _speak(response, pack, prompt, audio_url, offline_url)
     if step.dial is not None:
         dial = response.dial(
             action=state_url(step.dial_action), method="POST", timeout=step.dial.timeout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -40,6 +41,14 @@ def audio_url(prompt: Prompt) -> str | None:
     return catalogue.url_for(prompt.lang, prompt.id, prompt.text) if catalogue else None
 
 
+def offline_url(prompt: Prompt) -> str | None:
+    """Fresh offline audio for a language no <Say> voice reads (never another language's)."""
+    catalogue = current_app.extensions.get("audio")
+    offline = getattr(catalogue, "offline", None)
+    language = pack().language(prompt.lang)
+    return offline.url_for(language, prompt.id, prompt.text) if offline else None
+
+
 def twiml_response(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
@@ -52,7 +61,7 @@ def render(result: flow.Step) -> Response:
     body = cache.get_or_render(
         key,
         snapshot.manifest,
-        lambda: twiml.render(result, snapshot.pack, state_url, audio_url),
+        lambda: twiml.render(result, snapshot.pack, state_url, audio_url, offline_url),
     )
     return twiml_response(body)
 
@@ -80,7 +89,16 @@ def _state(node: str) -> CallState:
 def _input() -> Input:
     digits = request.form.get("Digits", "")[:MAX_FIELD].strip()
     status = request.form.get("DialCallStatus") or None
-    return Input(digits=digits, dial_status=status[:MAX_FIELD] if status else None)
+    # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
+    # request only; never logged, stored or put in a URL.
+    country = request.form.get("FromCountry", "")[:2] or None
+    return Input(
+        digits=digits,
+        dial_status=status[:MAX_FIELD] if status else None,
+        country=country,
+        today=datetime.now(UTC).date(),
+        facts_max_age_days=current_app.config["SETTINGS"].facts_max_age_days,
+    )
 
 
 @bp.post("")
@@ -121,7 +139,13 @@ def apology() -> Response:
         else:
             result = flow.Step(sorry, redirect=CallState(lang, content.flow.main))
         return twiml_response(
-            twiml.render(result, content, lambda s: state_url(s) + "&after_error=1")
+            twiml.render(
+                result,
+                content,
+                lambda s: state_url(s) + "&after_error=1",
+                twiml.no_audio,
+                offline_url,
+            )
         )
     except Exception:  # even the content is broken: plain words, still valid TwiML
         log.exception("apology failed")

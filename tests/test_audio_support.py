@@ -89,6 +89,9 @@ class FakePack:
     def texts(self, lang: str) -> Mapping[str, str]:
         return self._texts[lang]
 
+    def spoken(self, lang: str) -> Mapping[str, str]:
+        return self._texts[lang]  # no pronunciation list: spoken words are the written ones
+
     def prompt_ids(self) -> frozenset[str]:
         return frozenset(self._texts[self.languages[0].code])
 

@@ -115,3 +115,106 @@ def test_numbers_are_spoken_digit_by_digit(pack):
     text = pack.text("en", "number.unhcr_whatsapp")
     assert text.startswith("plus.")
     assert "5, 5." in text and "2, 5, 3, 5." in text
+
+
+# --- dated sections, numbers by the caller's country, spoken words ---
+
+from datetime import date  # noqa: E402
+
+
+def guidance(pack, lang, node, **inp):
+    """The prompts of a situation's guidance, chosen from the main menu."""
+    key = next(o.key for o in pack.flow.nodes["main"].options if o.goto == node)
+    return next_step(pack, CallState(lang, "main"), Input(key, **inp))
+
+
+@pytest.mark.parametrize("lang", ["es", "ht", "en"])
+def test_a_section_says_when_its_facts_were_checked_right_after_the_contact(pack, lang):
+    step = guidance(pack, lang, "mpp_active", today=date(2021, 6, 1))
+    assert ids(step)[:3] == ["mpp_active.1", "checked.mpp_active", "guidance.keys"]
+
+
+def test_facts_younger_than_the_limit_are_not_called_old(pack):
+    checked = date.fromisoformat(pack.section_checked("mpp_active"))
+    today = date.fromordinal(checked.toordinal() + 180)
+    step = guidance(pack, "en", "mpp_active", today=today, facts_max_age_days=180)
+    assert "facts.old" not in ids(step)
+
+
+def test_facts_older_than_the_limit_also_say_things_may_have_changed(pack):
+    checked = date.fromisoformat(pack.section_checked("active MPP case"))
+    today = date.fromordinal(checked.toordinal() + 181)
+    step = guidance(pack, "en", "mpp_active", today=today, facts_max_age_days=180)
+    assert ids(step)[:3] == ["mpp_active.1", "checked.mpp_active", "facts.old"]
+    assert "confirm" in step.prompts[2].text or "check with" in step.prompts[2].text
+
+
+def test_the_age_limit_is_a_setting_not_a_constant(pack):
+    step = guidance(pack, "es", "children", today=date(2021, 4, 20), facts_max_age_days=10)
+    assert "facts.old" in ids(step)
+
+
+def test_without_a_date_the_engine_never_calls_facts_old(pack):
+    assert "facts.old" not in ids(guidance(pack, "es", "no_mpp"))
+
+
+def test_every_situation_is_dated(pack):
+    for name, node in pack.situations().items():
+        assert pack.flow.nodes[node].checked, name
+
+
+def numbers_prompt(pack, lang, situation_menu, country):
+    step = next_step(pack, CallState(lang, situation_menu), Input("1", country=country))
+    return next(p for p in step.prompts if ".numbers" in p.id)
+
+
+def spoken(pack, lang, number_id):
+    plus = pack.language(lang).words["plus"]
+    from ivr.content.speech import speak_number
+
+    return speak_number(pack.numbers[number_id].e164, plus, slow=True)
+
+
+@pytest.mark.parametrize("lang", ["es", "ht", "en"])
+def test_a_caller_in_the_us_hears_al_otro_lados_us_numbers_only(pack, lang):
+    said = numbers_prompt(pack, lang, "mpp_active_menu", "US").text
+    assert spoken(pack, lang, "aol_us_619") in said and spoken(pack, lang, "aol_us_323") in said
+    assert spoken(pack, lang, "aol_mx") not in said
+
+
+@pytest.mark.parametrize("lang", ["es", "ht", "en"])
+def test_a_caller_in_mexico_hears_the_number_for_calling_from_mexico(pack, lang):
+    said = numbers_prompt(pack, lang, "no_mpp_menu", "MX").text
+    assert spoken(pack, lang, "aol_mx") in said
+    assert spoken(pack, lang, "aol_us_619") not in said
+
+
+def test_a_caller_from_elsewhere_hears_both_with_where_to_call_them_from(pack):
+    said = numbers_prompt(pack, "en", "waitlist_menu", "GT").text
+    assert "from Mexico: " + spoken(pack, "en", "aol_mx") in said
+    assert "from the U.S.: " + spoken(pack, "en", "aol_us_619") in said
+
+
+def test_after_a_transfer_a_caller_in_the_us_is_told_the_us_number(pack):
+    step = next_step(
+        pack,
+        CallState("en", "t_aol", ret="mpp_active_menu"),
+        Input(dial_status="busy", country="US"),
+    )
+    assert "number.aol_us_619" in ids(step)
+
+
+def test_after_a_transfer_a_caller_in_mexico_is_told_the_number_dialled(pack):
+    step = next_step(
+        pack,
+        CallState("es", "t_aol", ret="mpp_active_menu"),
+        Input(dial_status="busy", country="MX"),
+    )
+    assert "number.aol_mx" in ids(step)
+
+
+def test_prompts_carry_the_spoken_words_not_the_written_ones(pack):
+    step = guidance(pack, "ht", "mpp_active")
+    first = step.prompts[0]
+    assert first.text == pack.spoken("ht")["mpp_active.1"]
+    assert "èm pe pe" in first.text and "MPP" in pack.texts("ht")["mpp_active.1"]

@@ -132,3 +132,23 @@ def test_every_situation_starts_within_30_seconds_of_audio_for_a_first_time_call
         if not g.reference and (g.seconds is None or g.seconds > 30.0)
     ]
     assert late == []
+
+
+def test_every_situations_own_contact_number_comes_within_40_seconds_of_audio(line_report):
+    # Issue 10: what to do and whom to contact first. Aim 30 s, at most 40 s (committed audio).
+    late = [
+        (g.situation, g.lang, g.contact_seconds)
+        for g in line_report.guidance
+        if not g.reference and (g.contact_seconds is None or g.contact_seconds > 40.0)
+    ]
+    assert late == []
+
+
+def test_the_contact_comes_after_the_guidance_starts_and_is_one_of_the_sections_own(line_report):
+    pack = line_report.pack
+    for g in line_report.guidance:
+        if g.reference:
+            continue
+        node = pack.flow.nodes[pack.situations()[g.situation]]
+        assert g.contact in node.contacts, g
+        assert g.seconds <= g.contact_seconds, g

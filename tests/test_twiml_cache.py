@@ -45,12 +45,12 @@ def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
     before = post(client, "/voice/language", Digits="1").get_data(as_text=True)
     notice = tmp_path / "prompts" / "text" / "es.yaml"
     text = notice.read_text(encoding="utf-8")
-    edited = text.replace("pregunte quién los pide", "pregunte quién los quiere")
+    edited = text.replace("alguien le cobra por ella", "alguien le pide dinero por ella")
     notice.write_text(edited, encoding="utf-8")
     app.extensions["content"].seed()  # what the 1 s check does, without waiting for it
 
     after = post(client, "/voice/language", Digits="1").get_data(as_text=True)
-    assert "pregunte quién los quiere" in after and "quién los quiere" not in before
+    assert "le pide dinero por ella" in after and "le pide dinero" not in before
     assert "<Say" in after  # the old audio speaks the old words: never played
 
 

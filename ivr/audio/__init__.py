@@ -11,8 +11,9 @@ from pathlib import Path
 from flask import Flask
 
 from .catalogue import AudioCatalogue, Coverage
+from .offline import OfflineAudio
 
-__all__ = ["AudioCatalogue", "Coverage", "init_app"]
+__all__ = ["AudioCatalogue", "Coverage", "OfflineAudio", "init_app"]
 
 
 def init_app(app: Flask, audio_dir: Path | str | None = None) -> AudioCatalogue:
@@ -23,6 +24,9 @@ def init_app(app: Flask, audio_dir: Path | str | None = None) -> AudioCatalogue:
     if audio_dir is None:
         audio_dir = app.config["SETTINGS"].audio_dir
     catalogue = AudioCatalogue(audio_dir)
+    settings = app.config.get("SETTINGS")
+    if settings is not None:
+        catalogue.offline = OfflineAudio(Path(settings.data_dir) / "offline-audio")
     app.extensions["audio"] = catalogue
     app.register_blueprint(bp)
     app.cli.add_command(audio_cli)

@@ -95,7 +95,7 @@ def plan_build(
         tts = engines.setdefault(choice.engine, make_engine(choice.engine))
         voice = tts.voice_id(choice.settings)
         source = {"kind": "tts", "engine": choice.engine, "voice": voice}
-        texts = pack.texts(language.code)
+        texts = pack.spoken(language.code)  # audio speaks the pronunciations
         for prompt_id in _prompt_ids(pack, language.code, prompts):
             text = texts[prompt_id]
             key = (language.code, prompt_id)

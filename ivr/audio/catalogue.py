@@ -54,6 +54,8 @@ class AudioCatalogue:
         self._snapshots: Callable[[], Any] | None = None
         self._locate: Locator | None = None
         self._found: dict[tuple[str, str], tuple[float, Path]] = {}
+        # Offline audio made on demand for languages without a <Say> voice (offline.py).
+        self.offline: Any | None = None
 
     def follow(self, snapshots: Callable[[], Any], locate: Locator | None = None) -> None:
         """Take the manifest from ``snapshots()`` (the content store's per-request snapshot)
@@ -93,7 +95,9 @@ class AudioCatalogue:
             if found is not None:
                 return found
         path = safe_join(str(self.audio_dir), lang, file)
-        return Path(path) if path is not None and Path(path).is_file() else None
+        if path is not None and Path(path).is_file():
+            return Path(path)
+        return self.offline.path(lang, file) if self.offline is not None else None
 
     def state(
         self, lang: str, prompt_id: str, text: str, manifest: Manifest | None = None
@@ -118,7 +122,7 @@ class AudioCatalogue:
         report: dict[str, Coverage] = {}
         for language in pack.languages:
             coverage = Coverage()
-            for prompt_id, text in sorted(pack.texts(language.code).items()):
+            for prompt_id, text in sorted(pack.spoken(language.code).items()):
                 coverage.prompts += 1
                 entry, state = self.state(language.code, prompt_id, text, manifest)
                 if state == "missing":

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from .build import build_audio, plan_build
 from .catalogue import AudioCatalogue
 from .engines import ENGINES
-from .manifest import collect_garbage
+from .manifest import collect_garbage, drop_orphans
 from .recordings import import_folder, import_one
 
 audio_cli = AppGroup("audio", help="Build, check and import the prompts' telephony audio.")
@@ -138,7 +138,12 @@ def import_command(
 @click.option("--older-than", type=click.IntRange(min=0), default=60, show_default=True,
               help="Minutes a file must have been unreferenced before it is deleted.")
 def gc_command(older_than: int) -> None:
-    """Delete audio files the manifest no longer references (after a grace period)."""
+    """Forget audio of prompts the pack no longer has, then delete audio files the manifest
+    no longer references (after a grace period)."""
+    pack = _pack()
+    prompts = {language.code: set(pack.spoken(language.code)) for language in pack.languages}
+    for entry in drop_orphans(_audio_dir(), prompts):
+        click.echo(f"  forgot {entry.language} {entry.prompt_id} (no such prompt any more)")
     publisher = current_app.extensions.get("publisher")
     keep = publisher.referenced_audio() if publisher is not None else ()  # published versions
     removed = collect_garbage(

@@ -257,6 +257,21 @@ def publish(
     return entry
 
 
+def drop_orphans(audio_dir: Path, prompts: Mapping[str, Collection[str]]) -> list[Entry]:
+    """Remove the entries of prompts the pack no longer has (``prompts``: language -> prompt
+    ids); their files become unreferenced, for :func:`collect_garbage`. Returns them."""
+    dropped: list[Entry] = []
+    with locked(audio_dir):
+        manifest = load_manifest(audio_dir)
+        for key, entry in list(manifest.entries.items()):
+            if entry.prompt_id not in prompts.get(entry.language, ()):
+                dropped.append(manifest.entries.pop(key))
+                _touch(Path(audio_dir) / entry.language / entry.file)
+        if dropped:
+            save_manifest(audio_dir, manifest)
+    return dropped
+
+
 def _touch(path: Path) -> None:
     try:
         os.utime(path)

@@ -69,7 +69,7 @@ def convert_recording(
     if pack.language(lang) is None:
         codes = ", ".join(language.code for language in pack.languages)
         raise RecordingRejected(f"{name}: unknown language {lang!r} (known: {codes})")
-    texts = pack.texts(lang)
+    texts = pack.spoken(lang)  # a recording speaks the spoken words (pronunciations)
     if prompt_id not in texts:
         raise RecordingRejected(f"{name}: no prompt {prompt_id!r} in {lang}")
     try:

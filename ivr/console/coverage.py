@@ -39,14 +39,15 @@ def _voice(source: dict) -> str:
 
 def cell(pack: ContentPack, catalogue: AudioCatalogue, lang: str, prompt_id: str) -> Cell:
     text = pack.text(lang, prompt_id)
-    entry, state = catalogue.state(lang, prompt_id, text)
+    spoken = pack.spoken_text(lang, prompt_id)  # audio speaks the pronunciations
+    entry, state = catalogue.state(lang, prompt_id, spoken)
     if state == "missing":
         return Cell(lang, prompt_id, text, "missing", None, "")
     voice = _voice(dict(entry.source))
     if state == "stale":
         return Cell(lang, prompt_id, text, "stale", None, voice)
     status = "staff" if entry.staff_recorded else "tts"
-    return Cell(lang, prompt_id, text, status, catalogue.url_for(lang, prompt_id, text), voice)
+    return Cell(lang, prompt_id, text, status, catalogue.url_for(lang, prompt_id, spoken), voice)
 
 
 def prompt_order(pack: ContentPack) -> list[str]:

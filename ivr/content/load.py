@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ from .model import (
     Source,
     frozen_map,
 )
-from .speech import expand, speak_number
+from .speech import (
+    DATE_PLACEHOLDER,
+    dial_placeholders,
+    expand,
+    expand_dial,
+    pronounce,
+    say_date,
+    speak_number,
+)
 
 LANGUAGES = "languages.yaml"
 DIRECTORY = "directory.yaml"
@@ -44,38 +53,70 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def problem(self, file: str, key: str, message: str) -> None:
-        self.problems.append(Problem(file, key, message))
+    def problem(self, file: str, key: str, message: str, code: str = "", **params: Any) -> None:
+        self.problems.append(Problem(file, key, message, code, params))
 
     def field(self, file: str, key: str, data: Any, name: str, kind: type, default: Any = ...):
         if not isinstance(data, Mapping) or name not in data or data[name] is None:
             if default is ...:
-                self.problem(file, f"{key}.{name}" if key else name, "is missing")
+                where = f"{key}.{name}" if key else name
+                self.problem(file, where, "is missing", "field_missing", field=where)
                 return kind()
             return default
         value = data[name]
         if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, kind):
+            where = f"{key}.{name}" if key else name
             self.problem(
-                file, f"{key}.{name}" if key else name, f"must be a {kind.__name__}, not {value!r}"
+                file,
+                where,
+                f"must be a {kind.__name__}, not {value!r}",
+                "field_type",
+                field=where,
+                type=kind.__name__,
+                value=repr(value),
             )
             return kind()
         return value
 
 
+# A control character in a file would stop the YAML parser with a message about the whole
+# file. Each one is swapped for a private-use stand-in (same length, so positions hold) and
+# validation names it, with the prompt and the position in that prompt's text.
+STAND_IN_BASE = 0xF0000
+
+
+def _stand_ins(text: str) -> str:
+    return "".join(
+        chr(STAND_IN_BASE + ord(c)) if c not in "\n\t\r" and (ord(c) < 32 or ord(c) == 127) else c
+        for c in text
+    )
+
+
+def original_character(char: str) -> str:
+    """The control character a stand-in replaced (or `char` itself)."""
+    code = ord(char)
+    return chr(code - STAND_IN_BASE) if STAND_IN_BASE <= code < STAND_IN_BASE + 128 else char
+
+
+# libyaml's loader where PyYAML was built with it (10× faster; the pack is read on every edit).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(root: Path, name: str, reader: _Reader) -> Any:
     path = root / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.load(_stand_ins(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}
     except FileNotFoundError:
-        reader.problem(name, "", "file is missing")
+        reader.problem(name, "", "file is missing", "file_missing", file=name)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        reader.problem(name, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}")
+        why = str(getattr(exc, "problem", exc))
+        reader.problem(name, where, f"is not valid YAML: {why}", "yaml_invalid", reason=why)
     except UnicodeDecodeError:
-        reader.problem(name, "", "is not UTF-8 text")
+        reader.problem(name, "", "is not UTF-8 text", "not_utf8")
     return {}
 
 
@@ -86,21 +127,48 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
         key = f"languages[{i}]"
         code = r.field(LANGUAGES, key, item, "code", str)
         key = f"languages[{code or i}]"
-        say = r.field(LANGUAGES, key, item, "say", dict)
+        # No `say`: Twilio has no voice for this language, and no other language's voice
+        # may read it (the line plays offline audio instead).
+        say = r.field(LANGUAGES, key, item, "say", dict, {})
         tts = r.field(LANGUAGES, key, item, "tts", dict)
         langs.append(
             Language(
                 code=code,
                 name=r.field(LANGUAGES, key, item, "name", str),
                 key=r.field(LANGUAGES, key, item, "key", str),
-                say_voice=r.field(LANGUAGES, f"{key}.say", say, "voice", str),
-                say_language=r.field(LANGUAGES, f"{key}.say", say, "language", str),
+                say_voice=r.field(LANGUAGES, f"{key}.say", say, "voice", str, ""),
+                say_language=r.field(LANGUAGES, f"{key}.say", say, "language", str, ""),
                 tts=frozen_map({k: frozen_map(v) for k, v in tts.items() if v}),
                 tts_fallback=r.field(LANGUAGES, key, item, "tts_fallback", str, "espeak"),
                 words=frozen_map(r.field(LANGUAGES, key, item, "words", dict)),
+                pronounce=_pronunciations(item, key, r),
+                write_out_numbers=r.field(LANGUAGES, key, item, "write_out_numbers", bool, False),
+                months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
+                date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
             )
         )
     return tuple(langs)
+
+
+def _pronunciations(item: Any, key: str, r: _Reader) -> tuple[tuple[str, str], ...]:
+    """`pronounce:` as an ordered list of [written, spoken] pairs."""
+    pairs = []
+    for i, pair in enumerate(r.field(LANGUAGES, key, item, "pronounce", list, [])):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(p, str | int) and str(p).strip() for p in pair)
+        ):
+            r.problem(
+                LANGUAGES,
+                f"{key}.pronounce[{i}]",
+                f"must be a pair [written, spoken], not {pair!r}",
+                "pronounce_pair",
+                index=i,
+            )
+            continue
+        pairs.append((str(pair[0]).strip(), " ".join(str(pair[1]).split())))
+    return tuple(pairs)
 
 
 def _directory(data: Any, r: _Reader):
@@ -174,7 +242,26 @@ def _node(nid: str, item: Any, r: _Reader) -> Node:
         number=r.field(FLOW, key, item, "number", str, None),
         situation=r.field(FLOW, key, item, "situation", str, None),
         reference=r.field(FLOW, key, item, "reference", str, None),
+        checked=_date(r.field(FLOW, key, item, "checked", object, None), f"{key}.checked", r),
+        contacts=tuple(r.field(FLOW, key, item, "contacts", list, [])),
     )
+
+
+def _date(value: Any, key: str, r: _Reader) -> str | None:
+    """An ISO date (YAML reads 2021-05-10 as a date already)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        r.problem(
+            FLOW,
+            key,
+            f"must be a date like 2021-05-10, not {value!r}",
+            "date_invalid",
+            value=str(value),
+        )
+        return None
 
 
 def _flow(data: Any, r: _Reader) -> Flow:
@@ -193,29 +280,87 @@ def _flow(data: Any, r: _Reader) -> Flow:
     )
 
 
-def _texts(root: Path, languages, numbers, r: _Reader):
+# Where an organization has numbers for calling from Mexico and from the U.S., a prompt that
+# says {from:org} exists three times: for a caller whose country is unknown (both, each with
+# where to call it from), and one variant each for callers in Mexico and in the U.S.
+COUNTRY_VARIANTS = {"mexico": ".from-mx", "us": ".from-us"}
+TWILIO_COUNTRIES = {"MX": "mexico", "US": "us"}
+
+
+def dial_parts(organizations, numbers, org_id: str, country: str | None) -> list[str]:
+    """What {from:org} says for a caller in `country` (None: unknown): number ids, and
+    `label:from_mexico` / `label:from_us` before each group when both are said."""
+    org = organizations.get(org_id)
+    if org is None:
+        return []
+    voice = [numbers[n] for n in org.numbers if n in numbers and numbers[n].voice]
+    by_place = {place: [n.id for n in voice if n.dial_from == place] for place in ("mexico", "us")}
+    if country in by_place and by_place[country]:
+        return by_place[country]
+    parts = []
+    for place, label in (("mexico", "from_mexico"), ("us", "from_us")):
+        if by_place[place]:
+            parts += [f"label:{label}", *by_place[place]]
+    return parts
+
+
+def _texts(root: Path, languages, organizations, numbers, flow: Flow, r: _Reader):
     raw: dict[str, dict[str, str]] = {}
-    final: dict[str, Mapping[str, str]] = {}
+    written: dict[str, Mapping[str, str]] = {}
+    spoken: dict[str, Mapping[str, str]] = {}
+    spoken_raw: dict[str, Mapping[str, str]] = {}
     e164s = {nid: n.e164 for nid, n in numbers.items()}
+    template = flow.prompts.get("checked", "")
     for lang in languages:
         name = text_file(lang.code)
         data = _read_yaml(root, name, r)
         if not isinstance(data, Mapping):
-            r.problem(name, "", "must map prompt ids to texts")
+            r.problem(name, "", "must map prompt ids to texts", "texts_not_a_map")
             data = {}
         texts = {}
         for pid, text in data.items():
             if not isinstance(text, str) or not text.strip():
-                r.problem(name, str(pid), "text is empty or not a string")
+                r.problem(name, str(pid), "text is empty or not a string", "text_empty")
                 continue
             texts[str(pid)] = " ".join(text.split())
         raw[lang.code] = texts
         plus = lang.words.get("plus", "+")
-        expanded = {pid: expand(text, e164s, plus) for pid, text in texts.items()}
+        out_w: dict[str, str] = {}
+        out_s: dict[str, str] = {}
+        out_sr: dict[str, str] = {}
+
+        def add(pid: str, text: str, lang=lang, plus=plus, w=out_w, s=out_s, sr=out_sr) -> None:
+            said = pronounce(text, lang.pronounce)
+            w[pid] = expand(text, e164s, plus)
+            s[pid] = expand(said, e164s, plus)
+            sr[pid] = said
+
+        for pid, text in texts.items():
+            if pid == template:
+                continue  # a pattern for the checked.<node> prompts, never said as it is
+            if not dial_placeholders(text):
+                add(pid, text)
+                continue
+            for country, suffix in [(None, ""), *COUNTRY_VARIANTS.items()]:
+                choose = {
+                    oid: dial_parts(organizations, numbers, oid, country)
+                    for oid in dial_placeholders(text)
+                }
+                add(pid + suffix, expand_dial(text, choose, lang.words))
         for nid, num in numbers.items():
-            expanded[f"number.{nid}"] = speak_number(num.e164, plus, slow=True)
-        final[lang.code] = frozen_map(expanded)
-    return final, {code: frozen_map(t) for code, t in raw.items()}
+            out_w[f"number.{nid}"] = out_s[f"number.{nid}"] = speak_number(
+                num.e164, plus, slow=True
+            )
+        pattern = texts.get(template)
+        for node in flow.nodes.values():
+            if node.checked and pattern:
+                when = say_date(date.fromisoformat(node.checked), lang.months, lang.date_pattern)
+                add(f"checked.{node.id}", pattern.replace(DATE_PLACEHOLDER, when))
+        written[lang.code] = frozen_map(out_w)
+        spoken[lang.code] = frozen_map(out_s)
+        spoken_raw[lang.code] = frozen_map(out_sr)
+    raws = {code: frozen_map(t) for code, t in raw.items()}
+    return written, raws, spoken, spoken_raw
 
 
 def pack_version(root: Path, languages: tuple[Language, ...]) -> str:
@@ -234,7 +379,7 @@ def read_pack(root: Path) -> ContentPack:
     languages = _languages(_read_yaml(root, LANGUAGES, r), r)
     sources, orgs, numbers = _directory(_read_yaml(root, DIRECTORY, r), r)
     flow = _flow(_read_yaml(root, FLOW, r), r)
-    texts, raw = _texts(root, languages, numbers, r)
+    texts, raw, spoken, spoken_raw = _texts(root, languages, orgs, numbers, flow, r)
     if r.problems:
         raise ContentError(r.problems)
     return ContentPack(
@@ -246,4 +391,6 @@ def read_pack(root: Path) -> ContentPack:
         flow=flow,
         _texts=frozen_map(texts),
         _raw_texts=frozen_map(raw),
+        _spoken=frozen_map(spoken),
+        _spoken_raw=frozen_map(spoken_raw),
     )

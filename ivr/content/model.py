@@ -31,11 +31,21 @@ class Language:
     code: str
     name: str
     key: str
-    say_voice: str
+    say_voice: str  # "" where Twilio has no <Say> voice for this language
     say_language: str
     tts: Mapping[str, Mapping[str, str]]
     tts_fallback: str
-    words: Mapping[str, str]  # how to say "+", "*" and "#" in this language
+    words: Mapping[str, str]  # how to say "+", "*", "#", "or", "from Mexico" in this language
+    # Ordered written -> spoken pairs applied to every text before audio or <Say> speaks it.
+    pronounce: tuple[tuple[str, str], ...] = ()
+    # The offline voice misreads numbers of two or more digits: they must be written out.
+    write_out_numbers: bool = False
+    months: tuple[str, ...] = ()  # January .. December in this language
+    date_pattern: str = "{day} {month} {year}"
+
+    @property
+    def has_say_voice(self) -> bool:
+        return bool(self.say_voice and self.say_language)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,9 @@ class Node:
     # Marks the first node of a reference page (organizations by city, news): measured by the
     # walk like a situation, but reached through help rather than from the main menu.
     reference: str | None = None
+    checked: str | None = None  # ISO date the facts of this section were last checked
+    # The section's own contact numbers (directory ids): the walk times the first of them.
+    contacts: tuple[str, ...] = ()
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
@@ -132,6 +145,10 @@ class ContentPack:
     _texts: Mapping[str, Mapping[str, str]] = field(repr=False)
     # The authored text, before placeholders are expanded: what staff edit.
     _raw_texts: Mapping[str, Mapping[str, str]] = field(repr=False)
+    # The same prompts as _texts with the language's pronunciation list applied.
+    _spoken: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
+    # Spoken words before numbers are expanded: what validation checks for misread words.
+    _spoken_raw: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False)
 
     def language(self, code: str) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
@@ -141,14 +158,34 @@ class ContentPack:
         return self.languages[0]
 
     def texts(self, lang: str) -> Mapping[str, str]:
-        """Every prompt id -> the exact words spoken in `lang` (placeholders expanded)."""
+        """Every prompt id -> the WRITTEN words in `lang` (placeholders expanded): what the
+        console, captions and text messages show."""
         return self._texts[lang]
+
+    def spoken(self, lang: str) -> Mapping[str, str]:
+        """Every prompt id -> the SPOKEN words in `lang`: the written ones with the language's
+        pronunciation list applied. Audio is made from these, the audio manifest records
+        them, and <Say> reads them."""
+        return self._spoken.get(lang) or self._texts[lang]
+
+    def spoken_unexpanded(self, lang: str) -> Mapping[str, str]:
+        return self._spoken_raw.get(lang, {})
+
+    def section_checked(self, node_or_section: str) -> str | None:
+        """The ISO date a section's facts were last checked, by node id or situation name."""
+        node = self.flow.nodes.get(node_or_section)
+        if node is None:
+            node = self.flow.nodes.get(self.situations().get(node_or_section, ""))
+        return node.checked if node is not None else None
 
     def raw_texts(self, lang: str) -> Mapping[str, str]:
         return self._raw_texts[lang]
 
     def text(self, lang: str, prompt_id: str) -> str:
         return self._texts[lang][prompt_id]
+
+    def spoken_text(self, lang: str, prompt_id: str) -> str:
+        return self.spoken(lang)[prompt_id]
 
     def prompt_ids(self) -> frozenset[str]:
         return frozenset(self._texts[self.default_language.code])

@@ -12,14 +12,25 @@ from collections.abc import Iterator
 import phonenumbers
 
 from .errors import Problem
-from .load import DIRECTORY, FLOW, LANGUAGES, text_file
+from .load import DIRECTORY, FLOW, LANGUAGES, original_character, text_file
 from .model import DTMF, ContentPack, NodeKind
-from .speech import PLACEHOLDER, placeholders
+from .speech import (
+    DATE_PLACEHOLDER,
+    DIAL_PLACEHOLDER,
+    MAX_SPOKEN_CHARS,
+    PLACEHOLDER,
+    control_characters,
+    dial_placeholders,
+    misread_numerals,
+    placeholders,
+)
 
 GLOBAL_FUNCTIONS = ("repeat", "main_menu", "help", "end_call")
 CHANNELS = {"voice", "whatsapp"}
 DIAL_FROM = {"anywhere", "mexico", "us"}
 MAX_OPTIONS = 5
+# Shared prompts the engine needs; "checked" (the dated-section pattern, with {date}) and
+# "facts_old" are needed once a section carries a `checked` date (check_sections).
 SHARED_PROMPTS = (
     "wrong_key",
     "no_input",
@@ -48,22 +59,63 @@ def check_languages(pack: ContentPack) -> Iterator[Problem]:
     seen_codes: set[str] = set()
     seen_keys: dict[str, str] = {}
     if not pack.languages:
-        yield Problem(LANGUAGES, "languages", "at least one language is needed")
+        yield Problem(LANGUAGES, "languages", "at least one language is needed", "no_language")
     for lang in pack.languages:
         key = f"languages[{lang.code}]"
         if lang.code in seen_codes:
-            yield Problem(LANGUAGES, key, "language code is listed twice")
+            yield Problem(
+                LANGUAGES,
+                key,
+                "language code is listed twice",
+                "language_twice",
+                {"lang": lang.code},
+            )
         seen_codes.add(lang.code)
         if lang.key not in DTMF - {"*", "#"} or lang.key in seen_keys:
-            yield Problem(LANGUAGES, f"{key}.key", f"key {lang.key!r} must be a unique digit")
+            yield Problem(
+                LANGUAGES,
+                f"{key}.key",
+                f"key {lang.key!r} must be a unique digit",
+                "language_key",
+                {"key": lang.key, "lang": lang.code},
+            )
         seen_keys[lang.key] = lang.code
         if lang.tts_fallback not in lang.tts:
             yield Problem(
-                LANGUAGES, f"{key}.tts_fallback", f"no voice for engine {lang.tts_fallback!r}"
+                LANGUAGES,
+                f"{key}.tts_fallback",
+                f"no voice for engine {lang.tts_fallback!r}",
+                "tts_fallback_voice",
+                {"engine": lang.tts_fallback, "lang": lang.code},
             )
-        for word in ("plus", "star", "pound"):
+        words = ["plus", "star", "pound"]
+        if any(dial_placeholders(t) for t in pack.raw_texts(lang.code).values()):
+            words += ["or", "from_mexico", "from_us"]
+        for word in words:
             if not lang.words.get(word):
-                yield Problem(LANGUAGES, f"{key}.words.{word}", "is missing")
+                yield Problem(
+                    LANGUAGES,
+                    f"{key}.words.{word}",
+                    "is missing",
+                    "word_missing",
+                    {"word": word, "lang": lang.code},
+                )
+        if any(n.checked for n in pack.flow.nodes.values()) and len(lang.months) != 12:
+            yield Problem(
+                LANGUAGES,
+                f"{key}.months",
+                "must name the 12 months, January first",
+                "months_missing",
+                {"lang": lang.code},
+            )
+        if not lang.has_say_voice and not lang.tts:
+            yield Problem(
+                LANGUAGES,
+                key,
+                "needs a `say` voice or a `tts` voice for offline audio",
+                "no_voice",
+                {"lang": lang.code},
+            )
 
 
 def check_directory(pack: ContentPack) -> Iterator[Problem]:
@@ -71,29 +123,71 @@ def check_directory(pack: ContentPack) -> Iterator[Problem]:
         key = f"organizations.{org.id}"
         for sid in org.sources:
             if sid not in pack.sources:
-                yield Problem(DIRECTORY, f"{key}.sources", f"unknown source {sid!r}")
+                yield Problem(
+                    DIRECTORY,
+                    f"{key}.sources",
+                    f"unknown source {sid!r}",
+                    "source_unknown",
+                    {"source": sid},
+                )
     for num in pack.numbers.values():
         key = f"organizations.{num.org}.numbers.{num.id}"
         if num.source not in pack.sources:
-            yield Problem(DIRECTORY, f"{key}.source", f"unknown source {num.source!r}")
+            yield Problem(
+                DIRECTORY,
+                f"{key}.source",
+                f"unknown source {num.source!r}",
+                "source_unknown",
+                {"source": num.source},
+            )
         if not num.channels or not num.channels <= CHANNELS:
-            yield Problem(DIRECTORY, f"{key}.channels", f"must be some of {sorted(CHANNELS)}")
+            yield Problem(
+                DIRECTORY,
+                f"{key}.channels",
+                f"must be some of {sorted(CHANNELS)}",
+                "channels_invalid",
+                {"number": num.id, "allowed": sorted(CHANNELS)},
+            )
         if num.dial_from not in DIAL_FROM:
-            yield Problem(DIRECTORY, f"{key}.dial_from", f"must be one of {sorted(DIAL_FROM)}")
+            yield Problem(
+                DIRECTORY,
+                f"{key}.dial_from",
+                f"must be one of {sorted(DIAL_FROM)}",
+                "dial_from_invalid",
+                {"number": num.id, "allowed": sorted(DIAL_FROM)},
+            )
         yield from _check_e164(num.e164, f"{key}.e164")
 
 
 def _check_e164(e164: str, key: str) -> Iterator[Problem]:
     if not re.fullmatch(r"\+[1-9]\d{6,14}", e164):
-        yield Problem(DIRECTORY, key, f"{e164!r} is not E.164 (+, country code, number)")
+        yield Problem(
+            DIRECTORY,
+            key,
+            f"{e164!r} is not E.164 (+, country code, number)",
+            "number_not_e164",
+            {"e164": e164},
+        )
         return
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException as exc:
-        yield Problem(DIRECTORY, key, f"{e164!r} cannot be parsed: {exc}")
+        yield Problem(
+            DIRECTORY,
+            key,
+            f"{e164!r} cannot be parsed: {exc}",
+            "number_unparsable",
+            {"e164": e164},
+        )
         return
     if not phonenumbers.is_valid_number(parsed):
-        yield Problem(DIRECTORY, key, f"{e164!r} is not a valid phone number")
+        yield Problem(
+            DIRECTORY,
+            key,
+            f"{e164!r} is not a valid phone number",
+            "number_invalid",
+            {"e164": e164},
+        )
 
 
 def check_flow(pack: ContentPack) -> Iterator[Problem]:
@@ -101,18 +195,34 @@ def check_flow(pack: ContentPack) -> Iterator[Problem]:
     keys = dict(flow.keys)
     for name in GLOBAL_FUNCTIONS:
         if keys.get(name) not in DTMF:
-            yield Problem(FLOW, f"keys.{name}", "must be one key of 0-9, * or #")
+            yield Problem(
+                FLOW,
+                f"keys.{name}",
+                "must be one key of 0-9, * or #",
+                "global_key_invalid",
+                {"function": name},
+            )
     if len(set(keys.values())) != len(keys):
-        yield Problem(FLOW, "keys", "two functions share one key")
+        yield Problem(FLOW, "keys", "two functions share one key", "global_key_shared")
     if flow.retries < 0 or flow.timeout < 1:
-        yield Problem(FLOW, "retries", "retries must be >= 0 and timeout >= 1 second")
+        yield Problem(
+            FLOW, "retries", "retries must be >= 0 and timeout >= 1 second", "retries_invalid"
+        )
     for name in ("after_language", "main", "help", "exhausted"):
         target = getattr(flow, name)
         if target not in flow.nodes:
-            yield Problem(FLOW, name, f"points to unknown node {target!r}")
+            yield Problem(
+                FLOW,
+                name,
+                f"points to unknown node {target!r}",
+                "node_unknown",
+                {"node": target},
+            )
     for name in SHARED_PROMPTS:
         if name not in flow.prompts:
-            yield Problem(FLOW, f"prompts.{name}", "is missing")
+            yield Problem(
+                FLOW, f"prompts.{name}", "is missing", "shared_prompt_missing", {"name": name}
+            )
     for node in flow.nodes.values():
         yield from _check_node(pack, node)
     yield from _check_reachable(pack)
@@ -124,35 +234,91 @@ def _check_node(pack: ContentPack, node) -> Iterator[Problem]:
     key = f"nodes.{node.id}"
     if node.kind is NodeKind.MENU:
         if not node.options:
-            yield Problem(FLOW, key, "dead end: a menu needs options")
+            yield Problem(
+                FLOW, key, "dead end: a menu needs options", "menu_no_options", {"node": node.id}
+            )
         if len(node.options) > MAX_OPTIONS:
-            yield Problem(FLOW, key, f"{len(node.options)} options; at most {MAX_OPTIONS}")
+            yield Problem(
+                FLOW,
+                key,
+                f"{len(node.options)} options; at most {MAX_OPTIONS}",
+                "menu_too_many_options",
+                {"node": node.id, "count": len(node.options), "limit": MAX_OPTIONS},
+            )
         expected = [str(i) for i in range(1, len(node.options) + 1)]
         if [o.key for o in node.options] != expected:
-            yield Problem(FLOW, f"{key}.options", f"keys must be {', '.join(expected)} in order")
+            yield Problem(
+                FLOW,
+                f"{key}.options",
+                f"keys must be {', '.join(expected)} in order",
+                "option_keys_order",
+                {"node": node.id, "keys": expected},
+            )
         for i, opt in enumerate(node.options):
             if opt.goto not in flow.nodes:
-                yield Problem(FLOW, f"{key}.options[{i}].goto", f"unknown node {opt.goto!r}")
+                yield Problem(
+                    FLOW,
+                    f"{key}.options[{i}].goto",
+                    f"unknown node {opt.goto!r}",
+                    "node_unknown",
+                    {"node": opt.goto},
+                )
         for name in node.announce:
             if name not in flow.keys:
-                yield Problem(FLOW, f"{key}.announce", f"unknown global key {name!r}")
+                yield Problem(
+                    FLOW,
+                    f"{key}.announce",
+                    f"unknown global key {name!r}",
+                    "global_key_unknown",
+                    {"function": name},
+                )
         if node.repeat and node.repeat not in flow.nodes:
-            yield Problem(FLOW, f"{key}.repeat", f"unknown node {node.repeat!r}")
+            yield Problem(
+                FLOW,
+                f"{key}.repeat",
+                f"unknown node {node.repeat!r}",
+                "node_unknown",
+                {"node": node.repeat},
+            )
     elif node.kind is NodeKind.MESSAGE:
         if not node.next:
-            yield Problem(FLOW, key, "dead end: a message needs `next`")
+            yield Problem(
+                FLOW, key, "dead end: a message needs `next`", "message_no_next", {"node": node.id}
+            )
         elif node.next not in flow.nodes:
-            yield Problem(FLOW, f"{key}.next", f"unknown node {node.next!r}")
+            yield Problem(
+                FLOW,
+                f"{key}.next",
+                f"unknown node {node.next!r}",
+                "node_unknown",
+                {"node": node.next},
+            )
     elif node.kind is NodeKind.TRANSFER:
         num = pack.numbers.get(node.number or "")
         if num is None:
-            yield Problem(FLOW, f"{key}.number", f"unknown directory number {node.number!r}")
+            yield Problem(
+                FLOW,
+                f"{key}.number",
+                f"unknown directory number {node.number!r}",
+                "number_unknown",
+                {"number": node.number},
+            )
         elif not num.voice:
             yield Problem(
-                FLOW, f"{key}.number", f"{node.number} ({num.e164}) takes no voice calls"
+                FLOW,
+                f"{key}.number",
+                f"{node.number} ({num.e164}) takes no voice calls",
+                "transfer_not_voice",
+                {"number": node.number, "e164": num.e164},
             )
     if node.kind is not NodeKind.MENU and node.options:
-        yield Problem(FLOW, f"{key}.options", f"a {node.kind.value} cannot have options")
+        yield Problem(
+            FLOW,
+            f"{key}.options",
+            f"a {node.kind.value} cannot have options",
+            "options_not_menu",
+            {"node": node.id, "kind": node.kind.value},
+        )
 
 
 def _successors(pack: ContentPack, node) -> list[str]:
@@ -180,7 +346,13 @@ def _check_reachable(pack: ContentPack) -> Iterator[Problem]:
     reached = reachable_nodes(pack)
     for nid in pack.flow.nodes:
         if nid not in reached:
-            yield Problem(FLOW, f"nodes.{nid}", "unreachable: no option or next leads here")
+            yield Problem(
+                FLOW,
+                f"nodes.{nid}",
+                "unreachable: no option or next leads here",
+                "node_unreachable",
+                {"node": nid},
+            )
 
 
 def _check_message_loops(pack: ContentPack) -> Iterator[Problem]:
@@ -189,7 +361,13 @@ def _check_message_loops(pack: ContentPack) -> Iterator[Problem]:
         seen, node = set(), start
         while node.kind is NodeKind.MESSAGE and node.next in nodes:
             if node.id in seen:
-                yield Problem(FLOW, f"nodes.{start.id}", "messages lead in a circle, never a menu")
+                yield Problem(
+                    FLOW,
+                    f"nodes.{start.id}",
+                    "messages lead in a circle, never a menu",
+                    "message_loop",
+                    {"node": start.id},
+                )
                 break
             seen.add(node.id)
             node = nodes[node.next]
@@ -215,18 +393,142 @@ def check_texts(pack: ContentPack) -> Iterator[Problem]:
         raw = pack.raw_texts(lang.code)
         for pid, where in sorted(used.items()):
             if pid not in raw:
-                yield Problem(file, pid, f"prompt is missing (used by {FLOW} {where})")
+                yield Problem(
+                    file,
+                    pid,
+                    f"prompt is missing (used by {FLOW} {where})",
+                    "prompt_missing",
+                    {"prompt": pid, "lang": lang.code, "used_by": where},
+                )
         for pid in sorted(all_ids - set(raw)):
             if pid not in used:
-                yield Problem(file, pid, "prompt is missing (other languages have it)")
+                yield Problem(
+                    file,
+                    pid,
+                    "prompt is missing (other languages have it)",
+                    "prompt_missing_here",
+                    {"prompt": pid, "lang": lang.code},
+                )
         for pid, text in raw.items():
-            for nid in placeholders(text):
-                if nid not in pack.numbers:
-                    yield Problem(file, pid, f"unknown directory number {{…:{nid}}}")
-            leftover = PLACEHOLDER.sub("", text)
-            if "{" in leftover or "}" in leftover:
-                yield Problem(file, pid, "has a { } that is not {number:id} or {slow:id}")
+            yield from _check_text(pack, lang.code, pid, text)
         yield from _check_announcements(pack, lang.code)
+
+
+def _check_text(pack: ContentPack, lang: str, pid: str, text: str) -> Iterator[Problem]:
+    """One authored text: placeholders, characters, and how long and how well it is spoken."""
+    file = text_file(lang)
+    for nid in placeholders(text):
+        if nid not in pack.numbers:
+            yield Problem(
+                file,
+                pid,
+                f"unknown directory number {{…:{nid}}}",
+                "number_unknown",
+                {"number": nid, "prompt": pid},
+            )
+    for oid in dial_placeholders(text):
+        org = pack.organizations.get(oid)
+        if org is None or not any(
+            pack.numbers[n].dial_from in ("mexico", "us") and pack.numbers[n].voice
+            for n in org.numbers
+            if n in pack.numbers
+        ):
+            yield Problem(
+                file,
+                pid,
+                f"{{from:{oid}}} needs an organization with numbers to call from Mexico or the "
+                "U.S. (directory.yaml dial_from)",
+                "dial_organization_unknown",
+                {"organization": oid, "prompt": pid},
+            )
+    leftover = DIAL_PLACEHOLDER.sub("", PLACEHOLDER.sub("", text))
+    if pid == pack.flow.prompts.get("checked"):
+        if DATE_PLACEHOLDER not in leftover:
+            yield Problem(
+                file,
+                pid,
+                "must say {date} where the date goes",
+                "date_placeholder_missing",
+                {"prompt": pid},
+            )
+        leftover = leftover.replace(DATE_PLACEHOLDER, "")
+    if "{" in leftover or "}" in leftover:
+        yield Problem(
+            file,
+            pid,
+            "has a { } that is not {number:id}, {slow:id} or {from:organization}",
+            "placeholder_unknown",
+            {"prompt": pid},
+        )
+    for position, name in control_characters("".join(original_character(c) for c in text)):
+        yield Problem(
+            file,
+            pid,
+            f"has the control character {name} at position {position}",
+            "control_character",
+            {"prompt": pid, "character": name, "position": position},
+        )
+
+
+def check_spoken(pack: ContentPack) -> Iterator[Problem]:
+    """What the voices will say: not too long for one <Say>, and no word a voice misreads."""
+    for lang in pack.languages:
+        file = text_file(lang.code)
+        unexpanded = pack.spoken_unexpanded(lang.code)
+        for pid, text in sorted(pack.spoken(lang.code).items()):
+            where = pid.split(".from-")[0] if pid not in pack.raw_texts(lang.code) else pid
+            if len(text) > MAX_SPOKEN_CHARS:
+                yield Problem(
+                    file,
+                    where,
+                    f"is {len(text)} characters when spoken; at most {MAX_SPOKEN_CHARS}",
+                    "text_too_long",
+                    {"prompt": where, "count": len(text), "limit": MAX_SPOKEN_CHARS},
+                )
+            if lang.write_out_numbers:
+                for word in dict.fromkeys(misread_numerals(unexpanded.get(pid, ""))):
+                    yield Problem(
+                        file,
+                        where,
+                        f"the {lang.name} voice misreads the number {word!r}: write it out in "
+                        f"words, or add it to the pronunciation list (languages.yaml pronounce)",
+                        "numeral_misread",
+                        {"prompt": where, "word": word, "lang": lang.code},
+                    )
+
+
+def check_sections(pack: ContentPack) -> Iterator[Problem]:
+    """Dated sections say their date; a section's own contacts are directory numbers."""
+    flow = pack.flow
+    dated = [n for n in flow.nodes.values() if n.checked]
+    if dated:
+        for name in ("checked", "facts_old"):
+            if name not in flow.prompts:
+                yield Problem(
+                    FLOW,
+                    f"prompts.{name}",
+                    "is missing (sections carry `checked` dates)",
+                    "shared_prompt_missing",
+                    {"name": name},
+                )
+    for node in flow.nodes.values():
+        for nid in node.contacts:
+            if nid not in pack.numbers:
+                yield Problem(
+                    FLOW,
+                    f"nodes.{node.id}.contacts",
+                    f"unknown directory number {nid!r}",
+                    "number_unknown",
+                    {"number": nid, "node": node.id},
+                )
+        if node.checked and not node.prompts:
+            yield Problem(
+                FLOW,
+                f"nodes.{node.id}.checked",
+                "a dated section needs prompts to say it after",
+                "checked_without_prompts",
+                {"node": node.id},
+            )
 
 
 def _check_announcements(pack: ContentPack, lang: str) -> Iterator[Problem]:
@@ -236,12 +538,22 @@ def _check_announcements(pack: ContentPack, lang: str) -> Iterator[Problem]:
     language = pack.language(lang)
     own = texts.get(flow.language_prompt)
     if own is not None and not announces(own, language.key):
-        yield Problem(file, flow.language_prompt, f"must name key {language.key} after the option")
+        yield Problem(
+            file,
+            flow.language_prompt,
+            f"must name key {language.key} after the option",
+            "option_key_missing",
+            {"key": language.key, "node": "language", "lang": lang},
+        )
     for name, key in flow.keys.items():
         text = texts.get(f"keys.{name}")
         if text is not None and not announces(text, key_token(pack, lang, key)):
             yield Problem(
-                file, f"keys.{name}", f"must name its key {key_token(pack, lang, key)!r} last"
+                file,
+                f"keys.{name}",
+                f"must name its key {key_token(pack, lang, key)!r} last",
+                "global_key_not_named",
+                {"key": key_token(pack, lang, key), "function": name, "lang": lang},
             )
     for node in flow.nodes.values():
         for opt in node.options:
@@ -252,6 +564,8 @@ def _check_announcements(pack: ContentPack, lang: str) -> Iterator[Problem]:
                     opt.prompt,
                     f"menu {node.id} option {opt.key}: the text must name key {opt.key} "
                     "after the option",
+                    "option_key_missing",
+                    {"key": opt.key, "option": int(opt.key), "node": node.id, "lang": lang},
                 )
 
 
@@ -269,24 +583,39 @@ def check_numbers_heard(pack: ContentPack) -> Iterator[Problem]:
     reached = reachable_nodes(pack)
     spoken: dict[str, set[str]] = {lang.code: set() for lang in pack.languages}
     flow = pack.flow
-    heard_prompts = {
-        pid for nid in reached for pid in flow.nodes[nid].prompts
-    } | {o.prompt for nid in reached for o in flow.nodes[nid].options}
+    heard_prompts = {pid for nid in reached for pid in flow.nodes[nid].prompts} | {
+        o.prompt for nid in reached for o in flow.nodes[nid].options
+    }
     for lang in pack.languages:
         raw = pack.raw_texts(lang.code)
         for pid in heard_prompts:
-            spoken[lang.code].update(placeholders(raw.get(pid, "")))
+            text = raw.get(pid, "")
+            spoken[lang.code].update(placeholders(text))
+            for oid in dial_placeholders(text):
+                org = pack.organizations.get(oid)
+                spoken[lang.code].update(org.numbers if org else ())
         for nid in pack.numbers:
             if nid not in spoken[lang.code]:
                 yield Problem(
                     text_file(lang.code),
                     "",
                     f"number {nid} ({pack.numbers[nid].e164}) is never spoken to callers",
+                    "number_never_spoken",
+                    {"number": nid, "e164": pack.numbers[nid].e164, "lang": lang.code},
                 )
 
 
 def problems(pack: ContentPack) -> list[Problem]:
     found: list[Problem] = []
-    for check in (check_languages, check_directory, check_flow, check_texts, check_numbers_heard):
+    checks = (
+        check_languages,
+        check_directory,
+        check_flow,
+        check_texts,
+        check_spoken,
+        check_sections,
+        check_numbers_heard,
+    )
+    for check in checks:
         found.extend(check(pack))
     return found

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from ..content.load import DIRECTORY, text_file
+from ..content.load import DIRECTORY, FLOW, text_file
 from . import yamledit
 from .audit import change
 
@@ -67,6 +68,34 @@ def set_organization(files: Mapping[str, bytes], org_id: str, fields: Mapping[st
     values = {k: _listed(v) if k in ("sources", "links") else v for k, v in fields.items()}
     new, before = yamledit.set_values(files[DIRECTORY], ["organizations", org_id], values)
     return Edit({**files, DIRECTORY: new}, f"organization {org_id}", _summary(before, values))
+
+
+def set_checked(files: Mapping[str, bytes], section: str, day: date | str) -> Edit:
+    """Mark a section's facts as checked on ``day``: flow.yaml ``nodes.<node>.checked``.
+
+    ``section`` is the node id or the situation's name ("active MPP case"). KeyError for an
+    unknown or undated section (only sections that carry a date can be re-dated), ValueError
+    for a day that is not a date.
+    """
+    checked = day if isinstance(day, date) else date.fromisoformat(str(day))
+    flow = yamledit.load(files[FLOW])
+    nodes = flow.get("nodes") or {}
+    node_id = section if section in nodes else None
+    if node_id is None:
+        node_id = next(
+            (nid for nid, node in nodes.items() if (node or {}).get("situation") == section), None
+        )
+    if node_id is None:
+        raise KeyError(f"no section {section!r} in {FLOW}")
+    if "checked" not in (nodes[node_id] or {}):
+        raise KeyError(f"section {node_id!r} carries no `checked` date in {FLOW}")
+    new, before = yamledit.set_values(files[FLOW], ["nodes", node_id], {"checked": checked})
+    old = before["checked"]
+    return Edit(
+        {**files, FLOW: new},
+        f"checked {node_id}",
+        change(str(old) if old is not None else None, checked.isoformat()),
+    )
 
 
 def _known_fields(fields: Mapping[str, Any], known: tuple[str, ...], what: str) -> None:

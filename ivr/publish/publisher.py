@@ -198,7 +198,7 @@ class Publisher:
         for language in pack.languages:
             if lang is not None and language.code != lang:
                 continue
-            for prompt_id, text in sorted(pack.texts(language.code).items()):
+            for prompt_id, text in sorted(pack.spoken(language.code).items()):
                 entry, state = self.catalogue.state(language.code, prompt_id, text)
                 if state == "current":
                     continue
@@ -573,7 +573,7 @@ class Publisher:
             pack = self._load(files)
         except ContentError:  # an old seed may no longer load; its audio can still come back
             return None
-        if pack.texts(entry.language).get(entry.prompt_id) != entry.text:
+        if pack.spoken(entry.language).get(entry.prompt_id) != entry.text:
             return None
         return pack.raw_texts(entry.language).get(entry.prompt_id)
 
@@ -582,7 +582,7 @@ def _text(pack: ContentPack, lang: str, prompt_id: str) -> str:
     if pack.language(lang) is None:
         raise KeyError(f"unknown language {lang!r}")
     try:
-        return pack.texts(lang)[prompt_id]
+        return pack.spoken(lang)[prompt_id]  # audio speaks the spoken words
     except KeyError:
         raise KeyError(f"no prompt {prompt_id!r} in {lang}") from None
 

@@ -1,8 +1,10 @@
 """What a <Play> says, for captions: the words behind an audio URL of the line.
 
 Audio files are named `audio/<lang>/<prompt id>.<12 hex of sha256>.wav` (docs/architecture.md).
-The audio manifest records the words each file speaks; without it (a remote server), the
-content pack's current text serves, since the line only plays audio whose text is current.
+The audio manifest records the words each file speaks; a caption shows the WRITTEN words of
+the prompt when the file speaks its current spoken words (a pronunciation such as "bit punto
+ele i griega" is captioned "bit.ly"), else the words the file speaks. Without a manifest (a
+remote server) the content pack's current written text serves.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ def pack_captions(pack: ContentPack, catalogue: Any = None) -> Captions:
             return None
         lang, prompt_id = named
         entry = catalogue.entry(lang, prompt_id) if catalogue is not None else None
+        known = pack.language(lang) is not None
         if entry is not None and urlsplit(url).path.endswith("/" + entry.file):
+            if known and pack.spoken(lang).get(prompt_id) == entry.text:
+                return pack.texts(lang)[prompt_id]  # captions show the written words
             return entry.text
-        return pack.texts(lang).get(prompt_id) if pack.language(lang) else None
+        return pack.texts(lang).get(prompt_id) if known else None
 
     return caption
 

@@ -2,8 +2,10 @@
 
 A first-time caller does not know the menus: at each one they listen until their option is
 announced, then press its key at once (barge-in cuts the rest). The clock runs from answer to
-the first word of the situation's guidance. <Play> lasts as long as its audio; <Say> is
-estimated at `events.SAY_WORDS_PER_SECOND`.
+the first word of the situation's guidance, and on to the first of the situation's own
+contact numbers (flow.yaml `contacts`). <Play> lasts as long as its audio; <Say> is
+estimated at `events.SAY_WORDS_PER_SECOND`. Within one prompt, the number's start is placed
+by its share of the prompt's words (espeak-ng and Twilio's voices keep a steady pace).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..content import ContentPack, NodeKind, Option
+from ..content.speech import speak_number
 from . import events as ev
 from .emulator import HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
 from .media import MediaLibrary
@@ -33,6 +36,9 @@ class Guidance:
     # A reference page (organizations by city, news) rather than a caller's situation: measured
     # and reported, but the 30 s aim is for situations.
     reference: bool = False
+    # Seconds from answer to the first of the situation's own contact numbers, and which.
+    contact_seconds: float | None = None
+    contact: str = ""
 
 
 def _norm(text: str) -> str:
@@ -80,6 +86,32 @@ def transfer_after(pack: ContentPack, node_id: str) -> Option | None:
     return next(
         (o for o in menu.options if pack.flow.nodes[o.goto].kind is NodeKind.TRANSFER), None
     )
+
+
+def contact_forms(pack: ContentPack, lang: str, node_id: str) -> dict[str, str]:
+    """The words that say each of a section's own numbers -> the number id."""
+    plus = pack.language(lang).words.get("plus", "+")
+    forms = {}
+    for nid in pack.flow.nodes[node_id].contacts:
+        e164 = pack.numbers[nid].e164
+        forms[_norm(speak_number(e164, plus))] = nid
+        forms[_norm(speak_number(e164, plus, slow=True))] = nid
+    return forms
+
+
+def first_contact(
+    pack: ContentPack, lang: str, node_id: str, prompts, caption: Caption
+) -> tuple[str, float | None]:
+    """(number id, seconds from answer) where the first own contact number starts."""
+    forms = contact_forms(pack, lang, node_id)
+    for prompt in prompts:
+        words = _norm(caption(prompt))
+        found = [(words.find(form), nid) for form, nid in forms.items() if form in words]
+        if found:
+            at, nid = min(found)
+            share = len(words[:at].split()) / max(1, len(words.split()))
+            return nid, round(prompt.at + prompt.seconds * share, 1)
+    return "", None
 
 
 class FirstTimeCaller:
@@ -152,9 +184,19 @@ def _measure(
     caller = FirstTimeCaller(steps, caption)
     transcript = Call(transport, url, auth_token=auth_token, media=media).run(caller)
     before: list[tuple[str, float]] = []
-    for prompt in transcript.prompts:
+    prompts = transcript.prompts
+    for i, prompt in enumerate(prompts):
         if _norm(caption(prompt)) == first_words:
-            return Guidance(situation, lang, keys, round(prompt.at, 1), heard=tuple(before))
+            contact, seconds = first_contact(pack, lang, node_id, prompts[i:], caption)
+            return Guidance(
+                situation,
+                lang,
+                keys,
+                round(prompt.at, 1),
+                heard=tuple(before),
+                contact_seconds=seconds,
+                contact=contact,
+            )
         if prompt.heard:
             before.append((caption(prompt), prompt.heard))
     problem = caller.problem or "the guidance was never heard"

@@ -40,6 +40,15 @@ class WalkReport:
         found += [
             f"{g.situation} in {g.lang}: {g.problem}" for g in self.guidance if g.seconds is None
         ]
+        situations = self.pack.situations()
+        found += [
+            f"{g.situation} in {g.lang}: its own contact number is never heard"
+            for g in self.guidance
+            if g.seconds is not None
+            and not g.reference
+            and g.contact_seconds is None
+            and self.pack.flow.nodes[situations[g.situation]].contacts
+        ]
         missing = {lang.code for lang in self.pack.languages} - self.exploration.languages
         found += [f"language {code} is never reached" for code in sorted(missing)]
         return found
@@ -106,7 +115,7 @@ def format_explanation(report: WalkReport, max_seconds: float) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: WalkReport, max_seconds: float) -> str:
+def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: float = 40.0) -> str:
     pack, found = report.pack, report.exploration
     langs = [lang.code for lang in pack.languages]
     lines = [
@@ -117,7 +126,9 @@ def format_report(report: WalkReport, max_seconds: float) -> str:
         "for a first-time caller who presses each key as soon as its option is announced",
         f"(<Play> measured from its audio; <Say> at {ev.SAY_WORDS_PER_SECOND:g} words a second).",
         "",
-        f"  {'situation':<24} {'lang':<5} {'keys':<12} {'seconds':>8}",
+        "To number: seconds from answer until the situation's own first contact number starts.",
+        "",
+        f"  {'situation':<24} {'lang':<5} {'keys':<12} {'guidance':>8} {'to number':>9}  number",
     ]
     in_references = False
     for g in report.guidance:
@@ -131,8 +142,16 @@ def format_report(report: WalkReport, max_seconds: float) -> str:
             ]
         seconds = f"{g.seconds:8.1f}" if g.seconds is not None else "       -"
         late = g.seconds is not None and g.seconds > max_seconds and not g.reference
-        flag = "  over target" if late else ""
-        lines.append(f"  {g.situation:<24} {g.lang:<5} {g.keys:<12} {seconds}{flag}")
+        if g.reference:
+            lines.append(f"  {g.situation:<24} {g.lang:<5} {g.keys:<12} {seconds}")
+            continue
+        contact = f"{g.contact_seconds:9.1f}" if g.contact_seconds is not None else "        -"
+        slow = g.contact_seconds is None or g.contact_seconds > max_contact_seconds
+        flag = "  over target" if late else ("  number late" if slow else "")
+        lines.append(
+            f"  {g.situation:<24} {g.lang:<5} {g.keys:<12} {seconds} {contact}  "
+            f"{g.contact or '-'}{flag}"
+        )
     lines += ["", "Directory numbers: T = reachable by transfer, s = spoken to the caller", ""]
     lines.append(f"  {'number':<28} {'e164':<15} " + " ".join(f"{c:>3}" for c in langs))
     for number in pack.numbers.values():
@@ -163,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         "--max-seconds", type=float, default=30.0, help="time-to-guidance target to flag"
     )
     parser.add_argument(
+        "--max-contact-seconds",
+        type=float,
+        default=40.0,
+        help="target for a situation's first own contact number to flag",
+    )
+    parser.add_argument(
         "--explain", action="store_true", help="list what callers hear before late guidance"
     )
     args = parser.parse_args(argv)
@@ -171,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         print("the content pack does not load: run the validate command", file=sys.stderr)
         return 1
     report = walk(line.pack, line.transport, line.url, line.token, line.catalogue)
-    print(format_report(report, args.max_seconds))
+    print(format_report(report, args.max_seconds, args.max_contact_seconds))
     if args.explain:
         print(format_explanation(report, args.max_seconds))
     return 1 if report.problems else 0
