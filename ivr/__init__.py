@@ -9,10 +9,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import logs
 from .config import ConfigError, load_settings
-
-# Twilio's webhook bodies are a few kB; anything near this is not Twilio.
-MAX_BODY = 256 * 1024
+from .security import MAX_BODY, SignedVoice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(test_config)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.install()  # no control character from a request reaches a log line
+    # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
+    app.wsgi_app = SignedVoice(app.wsgi_app, settings)
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
