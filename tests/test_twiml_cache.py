@@ -23,20 +23,19 @@ def post(client, path, **params):
     return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
-def test_the_same_menu_is_rendered_once_within_a_second(tmp_path, monkeypatch):
+def test_the_same_question_runs_the_engine_once_and_is_answered_alike(tmp_path, monkeypatch):
+    from ivr import flow
+
     app = make_app(tmp_path)
-    renders = []
-    real_render = twiml_cache.TwimlCache.get_or_render
-
-    def counting(self, key, pinned, render):
-        return real_render(self, key, pinned, lambda: renders.append(key) or render())
-
-    monkeypatch.setattr(twiml_cache.TwimlCache, "get_or_render", counting)
+    runs = []
+    real_next_step = flow.next_step
+    monkeypatch.setattr(flow, "next_step", lambda *a: runs.append(a[1:]) or real_next_step(*a))
     client = app.test_client()
     first = post(client, "/voice/main?lang=es", Digits="")
-    second = post(client, "/voice/main?lang=es", Digits="")
-    assert first.data == second.data
-    assert len(renders) == 1
+    second = post(client, "/voice/main?lang=es", Digits="", CallSid="CA2")
+    other_key = post(client, "/voice/main?lang=es", Digits="1")
+    assert first.data == second.data != other_key.data
+    assert len(runs) == 2  # the silence once, key 1 once: the document was looked up first
 
 
 def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
@@ -54,11 +53,18 @@ def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
     assert "<Say" in after  # the old audio speaks the old words: never played
 
 
-def test_an_entry_expires_so_a_deleted_file_stops_playing(monkeypatch):
-    cache = twiml_cache.TwimlCache(seconds=1.0)
-    clock = [50.0]
-    monkeypatch.setattr(twiml_cache.time, "monotonic", lambda: clock[0])
-    assert cache.get_or_render("k", None, lambda: "<Play>") == "<Play>"
-    assert cache.get_or_render("k", None, lambda: "<Say>") == "<Play>"
-    clock[0] += 1.0
-    assert cache.get_or_render("k", None, lambda: "<Say>") == "<Say>"
+def test_documents_live_as_long_as_their_generation():
+    cache = twiml_cache.TwimlCache()
+    pinned = object()
+    assert cache.get_or_render(("v1", 1), pinned, "k", lambda: "<Play>") == "<Play>"
+    assert cache.get_or_render(("v1", 1), pinned, "k", lambda: "<Say>") == "<Play>"
+    # a new pack version or audio manifest: rendered again
+    assert cache.get_or_render(("v2", 1), pinned, "k", lambda: "<Say>") == "<Say>"
+    assert cache.get_or_render(("v2", 2), pinned, "k", lambda: "<Say/>") == "<Say/>"
+
+
+def test_a_full_cache_starts_again_rather_than_growing():
+    cache = twiml_cache.TwimlCache(size=2)
+    for key in "abc":
+        cache.get_or_render("g", None, key, lambda key=key: key)
+    assert cache.get_or_render("g", None, "a", lambda: "again") == "again"
