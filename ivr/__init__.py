@@ -57,6 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import init_app as init_console
 
     init_console(app)  # the staff console at /admin (sets g.staff_user for the simulator)
+    from .console import throttle
+
+    throttle.init_app(app)  # after the console: its refusals run before any other hook
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
     return app

@@ -22,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
+
+from .throttle import check_password_hash  # werkzeug's, bounded per process (or Busy)
 
 FAILURES_ALLOWED = 5  # failed attempts before the first lock
 FIRST_LOCK = 30.0  # seconds; doubles with each further failure
