@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from . import flow, twiml
 from .content import ContentPack
 from .flow import CallState, Input, Prompt
-from .security import is_voice_path, twilio_signed
+from .security import is_voice_path, twilio_signed, webhook_form
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -78,7 +78,7 @@ def render(result: flow.Step) -> Response:
 def call_tag() -> str:
     """A salted hash of the CallSid: lets logs follow one call without identifying anyone."""
     salt = current_app.config["SETTINGS"].log_salt.reveal()
-    sid = request.form.get("CallSid", "")
+    sid = webhook_form().get("CallSid", "")
     return hashlib.sha256((salt + sid).encode()).hexdigest()[:10] if sid else "-"
 
 
@@ -112,7 +112,7 @@ def answer_call() -> Response:
 
 def answer_step(node: str, args: Mapping[str, str]) -> Response:
     """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
-    state, inp = _state(node, args), _input(request.form)
+    state, inp = _state(node, args), _input(webhook_form())
     body, nxt = _document("step", state, inp, lambda content: flow.next_step(content, state, inp))
     log.info(
         "call %s %s key=%s dial=%s -> %s",
@@ -148,7 +148,7 @@ def _error_url() -> tuple[str, MultiDict]:
     """The path and query of the URL Twilio reports as failed (ErrorUrl), if it is one of
     this line's own: same scheme-and-host as this line's public URL. ("", {}) otherwise."""
     try:
-        parts = urlsplit(request.form.get("ErrorUrl", ""))
+        parts = urlsplit(webhook_form().get("ErrorUrl", ""))
         ours = urlsplit(current_app.config["SETTINGS"].public_base_url or request.host_url)
         same_host = (
             parts.scheme in PORTS
@@ -168,7 +168,7 @@ def fallback() -> Response:
     """Twilio's Fallback URL: the step URL failed (a worker died, a timeout), so Twilio posts
     the same form here with ``ErrorUrl``. The call's state is in that URL, so answering as
     that step would have lets the caller simply continue."""
-    code = request.form.get("ErrorCode", "")
+    code = webhook_form().get("ErrorCode", "")
     code = code if code.isdigit() and len(code) <= 8 else "?"
     path, args = _error_url()
     node = path.removeprefix(bp.url_prefix + "/")

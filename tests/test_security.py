@@ -163,3 +163,30 @@ def test_the_check_agrees_with_twilios_request_validator(url, signed_as, params,
     signature = RequestValidator(token).compute_signature(signed_url, form)
     expected = RequestValidator(token).validate(url, form, signature)
     assert verify(token.encode(), url, params, signature) is expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"CallSid=CA1&From=%2B15017122661&Digits=&Caller=+52+1",
+        b"a=%C3%A9&a+b=c+d&x&=&&y=%zz%",
+        "é=%C3%A9&k=v".encode(),
+        b"",
+    ],
+)
+def test_the_gate_reads_a_form_as_werkzeug_does(body):
+    from werkzeug.wrappers import Request
+
+    from ivr.security import form_fields
+
+    form = Request.from_values(data=body, content_type="application/x-www-form-urlencoded").form
+    assert form_fields(body) == list(form.items(multi=True))
+
+
+def test_a_body_that_is_not_utf8_is_refused_not_an_error(line):
+    response = line.post(
+        "/voice",
+        data=b"\xff=%ff&k=v",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"},
+    )
+    assert response.status_code == 403
