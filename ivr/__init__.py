@@ -33,11 +33,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(test_config)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logs.install()  # no control character from a request reaches a log line
-    # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
-    app.wsgi_app = SignedVoice(app.wsgi_app, settings)
-    if settings.trusted_proxies:
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
 
     from . import cli, voice
     from .content.store import ContentStore
@@ -60,6 +55,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import throttle
 
     throttle.init_app(app)  # after the console: its refusals run before any other hook
+    from .answered import CachedAnswers
+
+    # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
+    # Inside it, a verified webhook whose answer is already rendered is served from the cache.
+    app.wsgi_app = SignedVoice(CachedAnswers(app.wsgi_app, app), settings)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
     return app

@@ -27,6 +27,11 @@ class TwimlCache:
         # whole, so a reader sees one generation's documents or another's, never a mix.
         self._current: tuple[Hashable, object, dict[Hashable, Any]] = (None, None, {})
 
+    def get(self, generation: Hashable, key: Hashable) -> Any | None:
+        """The value for ``key`` if ``generation`` is the current one and has it; else None."""
+        current_generation, _, documents = self._current
+        return documents.get(key) if current_generation == generation else None
+
     def get_or_render(
         self, generation: Hashable, pinned: object, key: Hashable, render: Callable[[], Any]
     ) -> Any:

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import flow, twiml
 from .content import ContentPack
+from .content.store import Snapshot
 from .flow import CallState, Input, Prompt
 from .security import is_voice_path, twilio_signed, webhook_form
 
@@ -49,9 +50,20 @@ def twiml_response(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
-def _document(
-    kind: str, state: CallState | None, inp: object, engine: Callable[[ContentPack], flow.Step]
-) -> tuple[str, str]:
+def generation(snapshot: Snapshot) -> tuple[str, int]:
+    """What a rendered document depends on besides its question: the pack's words and which
+    audio is current (the manifest; see ivr.twiml_cache)."""
+    return snapshot.pack.version, id(snapshot.manifest)
+
+
+ANSWER_KEY = ("answer", None, None)
+
+
+def step_key(state: CallState, inp: Input) -> tuple[str, CallState, Input]:
+    return "step", state, inp
+
+
+def _document(key: tuple, engine: Callable[[ContentPack], flow.Step]) -> tuple[str, str]:
     """The TwiML for this step and where it leads (for the log line), from this request's
     snapshot. The rendered document is looked up before the engine runs: the engine is a pure
     function of (pack, state, input), so the same question has the same answer until the pack
@@ -65,21 +77,37 @@ def _document(
         body = twiml.render(result, snapshot.pack, state_url, audio_url)
         return body, nxt.node if nxt else "hangup"
 
-    generation = (snapshot.pack.version, id(snapshot.manifest))
-    return cache.get_or_render(generation, snapshot.manifest, (kind, state, inp), build)
+    return cache.get_or_render(generation(snapshot), snapshot.manifest, key, build)
 
 
 def render(result: flow.Step) -> Response:
     """TwiML for `result` (already decided) from this request's snapshot."""
-    body, _ = _document("decided", None, result, lambda content: result)
+    body, _ = _document(("decided", None, result), lambda content: result)
     return twiml_response(body)
 
 
-def call_tag() -> str:
+def tag(salt: str, sid: str) -> str:
     """A salted hash of the CallSid: lets logs follow one call without identifying anyone."""
-    salt = current_app.config["SETTINGS"].log_salt.reveal()
-    sid = webhook_form().get("CallSid", "")
     return hashlib.sha256((salt + sid).encode()).hexdigest()[:10] if sid else "-"
+
+
+def call_tag() -> str:
+    return tag(current_app.config["SETTINGS"].log_salt.reveal(), webhook_form().get("CallSid", ""))
+
+
+def log_answered(call: str, version: str) -> None:
+    log.info("call %s answered (content %s)", call, version)
+
+
+def log_step(call: str, state: CallState, inp: Input, nxt: str) -> None:
+    log.info(
+        "call %s %s key=%s dial=%s -> %s",
+        call,
+        state.node,
+        inp.key or ("none" if inp.silent else "invalid"),
+        inp.dial_status or "-",
+        nxt,
+    )
 
 
 def _field(args: Mapping[str, str], name: str) -> str | None:
@@ -105,23 +133,16 @@ def _input(form: Mapping[str, str]) -> Input:
 
 def answer_call() -> Response:
     """The first webhook of a call: the language menu."""
-    body, _ = _document("answer", None, None, flow.answer)
-    log.info("call %s answered (content %s)", call_tag(), pack().version)
+    body, _ = _document(ANSWER_KEY, flow.answer)
+    log_answered(call_tag(), pack().version)
     return twiml_response(body)
 
 
 def answer_step(node: str, args: Mapping[str, str]) -> Response:
     """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
     state, inp = _state(node, args), _input(webhook_form())
-    body, nxt = _document("step", state, inp, lambda content: flow.next_step(content, state, inp))
-    log.info(
-        "call %s %s key=%s dial=%s -> %s",
-        call_tag(),
-        state.node,
-        inp.key or ("none" if inp.silent else "invalid"),
-        inp.dial_status or "-",
-        nxt,
-    )
+    body, nxt = _document(step_key(state, inp), lambda content: flow.next_step(content, state, inp))
+    log_step(call_tag(), state, inp, nxt)
     return twiml_response(body)
 
 

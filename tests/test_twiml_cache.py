@@ -68,3 +68,49 @@ def test_a_full_cache_starts_again_rather_than_growing():
     for key in "abc":
         cache.get_or_render("g", None, key, lambda key=key: key)
     assert cache.get_or_render("g", None, "a", lambda: "again") == "again"
+
+
+def test_a_cached_answer_is_served_before_flask_with_the_same_bytes_and_log_line(
+    tmp_path, caplog
+):
+    import logging
+
+    from flask import request_started
+
+    from ivr.sim import Call, FlaskTransport, ScriptedCaller
+    from ivr.sim import events as ev
+
+    app = make_app(tmp_path)
+    flask_requests = []
+    request_started.connect(lambda sender, **extra: flask_requests.append(1), app, weak=False)
+    caplog.set_level(logging.INFO)
+
+    def one_call():
+        caplog.clear()
+        flask_requests.clear()
+        transcript = Call(FlaskTransport(app), "http://localhost/voice", auth_token=TOKEN).run(
+            ScriptedCaller(["2", "1", "0", None, "*", "4", "9", "#"])
+        )
+        lines = [r.getMessage().split(" ", 2)[2] for r in caplog.records if r.name == "ivr.voice"]
+        return transcript.of(ev.Request), lines, len(flask_requests)
+
+    first, first_lines, first_flask = one_call()
+    again, again_lines, again_flask = one_call()
+    assert first_flask == len(first) > 5  # nothing cached yet: every answer rendered by Flask
+    assert again_flask == 0  # every question asked before: answered from the cache
+    assert [r.status for r in again] == [200] * len(first)
+    assert [r.url for r in again] == [r.url for r in first]
+    assert again_lines == first_lines  # the same log line, after the call tag
+
+
+
+def test_the_cached_answer_has_the_views_bytes_and_headers(tmp_path):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    for path, digits in [("/voice", ""), ("/voice/language", "3"), ("/voice/main?lang=en", "4")]:
+        rendered = post(client, path, Digits=digits)
+        cached = post(client, path, Digits=digits, CallSid="CA2")
+        assert cached.status_code == rendered.status_code == 200
+        assert cached.data == rendered.data
+        assert cached.headers["Content-Type"] == rendered.headers["Content-Type"]
+        assert cached.headers["Content-Length"] == rendered.headers["Content-Length"]
