@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import TOKEN, cpu_seconds, scripts, start_server  # noqa: E402
+from load import TOKEN, cpu_seconds, procfile_default, scripts, start_server  # noqa: E402
 
 from ivr import create_app  # noqa: E402
 from ivr.security import compute_signature  # noqa: E402
@@ -157,8 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "constant": start_server("ivr.sim.fake:constant_app()"),
     }
     results: list[Result] = []
-    workers = os.environ.get("WEB_CONCURRENCY", "2")
-    threads = os.environ.get("GUNICORN_THREADS", "(Procfile default)")
+    workers, threads = procfile_default("WEB_CONCURRENCY"), procfile_default("GUNICORN_THREADS")
     print(
         f"{len(webhooks)} distinct webhooks; gunicorn workers={workers} threads={threads}; "
         f"wrk -t1 -c{args.connections}, {args.seconds:g} s per phase"
