@@ -114,3 +114,21 @@ def test_the_procfiles_gunicorn_logs_no_caller_number_no_callsid_and_no_forged_l
     for secret in (CALLER, quote(CALLER), CALLER.lstrip("+"), CALL_SID):
         assert secret not in output
     assert not any(line.startswith("CRITICAL") for line in output.splitlines())
+
+
+def test_gunicorns_error_log_drops_the_query_string_of_a_failed_request(capsys):
+    from gunicorn.config import Config
+
+    from ivr.logs import GunicornLogger
+
+    cfg = Config()
+    cfg.set("errorlog", "-")
+    logger = GunicornLogger(cfg)
+    try:
+        raise OSError("connection reset")
+    except OSError:
+        # what gunicorn's worker logs when a request fails outside the app
+        logger.exception("Error handling request %s", f"/voice/main?From={quote(CALLER)}")
+    err = capsys.readouterr().err
+    assert "Error handling request /voice/main" in err
+    assert quote(CALLER) not in err and "From=" not in err
