@@ -77,7 +77,8 @@ def test_fifty_parallel_guesses_at_one_name_make_at_most_five_password_checks(ap
 
 def test_past_the_failure_budget_logins_are_refused_without_hashing(app):
     clock = Clock()
-    gate = app.extensions["password_gate"] = throttle.PasswordGate(budget=3, clock=clock)
+    gate = throttle.PasswordGate(per_minute=3, burst=3, clock=clock)
+    app.extensions["password_gate"] = gate
     client = app.test_client()
     for n in range(3):  # a botnet: every guess from another address, at another name
         assert login(client, f"name{n}", "wrong", f"203.0.113.{n}").status_code == 401
@@ -85,15 +86,32 @@ def test_past_the_failure_budget_logins_are_refused_without_hashing(app):
     assert refused.status_code == 429
     assert refused.mimetype == "text/plain"
     assert "Too many wrong passwords" in refused.get_data(as_text=True)
-    assert refused.headers["Retry-After"] == "60"
+    assert refused.headers["Retry-After"] == "20"  # one wrong password back every 20 s
     assert gate.checks == 3
-    clock.now += 60
+    clock.now += 20
     assert login(client).status_code == 302
     assert gate.checks == 4
 
 
+def test_a_flood_gets_a_burst_of_checks_then_one_now_and_then():
+    clock = Clock()
+    gate = throttle.PasswordGate(per_minute=12, burst=12, clock=clock)
+    from werkzeug.security import generate_password_hash
+
+    stored = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")  # cheap, same path
+    refused = 0
+    for _ in range(120):  # two wrong guesses a second for a minute
+        try:
+            gate.check(stored, "wrong")
+        except throttle.Busy:
+            refused += 1
+        clock.now += 0.5
+    assert gate.checks == 12 + 11  # the burst, then one every 5 s (11 in the 59.5 s after)
+    assert refused == 120 - gate.checks
+
+
 def test_right_passwords_do_not_spend_the_budget():
-    gate = throttle.PasswordGate(budget=1)
+    gate = throttle.PasswordGate(per_minute=1, burst=1)
     from werkzeug.security import generate_password_hash
 
     stored = generate_password_hash(PASSWORD, method="scrypt")

@@ -12,9 +12,10 @@ locks) would otherwise keep every core hashing while callers wait. Three bounds:
   on ``DATA_DIR/login.lock``, held from the account's lock check to the recording of the
   failure, so parallel guesses at one name see each other's failures: 50 at once make at most
   5 password checks (the per-name limit), not one each.
-* **A failure budget per worker** (:class:`PasswordGate`): past ``FAILURES_PER_MINUTE`` wrong
-  passwords in the last minute, across all names and addresses, logins are refused without
-  hashing until the minute has passed. Right passwords never count.
+* **A failure budget per worker** (:class:`PasswordGate`): wrong passwords, across all names
+  and addresses, take from a bucket of ``FAILURE_BURST`` refilled at ``FAILURES_PER_MINUTE``;
+  while it is empty, logins are refused without hashing (and before the session, the form
+  or the database are touched). Right passwords never count.
 
 Refusals raise :class:`Busy`; the login view turns it into a plain-words 429/503 answer.
 """
@@ -26,7 +27,6 @@ import math
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,8 +34,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, has_app_context, request
 from werkzeug.security import check_password_hash as _check_password_hash
 
-FAILURES_PER_MINUTE = 20  # wrong passwords a worker hashes per minute, at most
-WINDOW = 60.0
+FAILURES_PER_MINUTE = 12  # wrong passwords a worker hashes per minute, in the long run
+FAILURE_BURST = 12  # ... and at most this many at once
 LOGIN_WAIT = 1.0  # seconds a login waits for its turn before "busy"
 SLOW_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SLOW_RETRY_AFTER = 5
@@ -52,51 +52,65 @@ class Busy(Exception):
 
 
 class PasswordGate:
-    """One password check at a time in this process, and a budget of failures per minute."""
+    """One password check at a time in this process, and a budget of wrong passwords: a
+    bucket of ``burst`` that refills at ``per_minute``. A wrong password takes one; with
+    none left, logins are refused without hashing until one has grown back. So a flood gets
+    at most ``burst`` hashes at once, then one every ``60 / per_minute`` seconds per worker;
+    right passwords never take from it."""
 
     def __init__(
         self,
-        budget: int = FAILURES_PER_MINUTE,
+        per_minute: float = FAILURES_PER_MINUTE,
+        burst: float = FAILURE_BURST,
         wait: float = LOGIN_WAIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.budget = budget
+        self.per_minute = per_minute
+        self.burst = burst
         self.wait = wait
         self.clock = clock
         self.checks = 0  # password hashes computed (tests and the benchmark read it)
         self._hashing = threading.Lock()
         self._lock = threading.Lock()
-        self._failures: deque[float] = deque()
+        self._tokens = burst
+        self._at = clock()
 
-    def _refuse_if_spent(self) -> None:
+    def _refill(self) -> float:
         now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_minute / 60)
+        self._at = now
+        return self._tokens
+
+    def refusal(self) -> Busy | None:
+        """Busy if the budget is spent (logins are refused without hashing), else None."""
         with self._lock:
-            while self._failures and now - self._failures[0] >= WINDOW:
-                self._failures.popleft()
-            if len(self._failures) < self.budget:
-                return
-            wait = math.ceil(WINDOW - (now - self._failures[0]))
-        raise Busy(
-            "Too many wrong passwords were tried on the console in the last minute, so "
-            f"logins are paused. Try again in {wait} seconds.",
+            if self._refill() >= 1:
+                return None
+            wait = math.ceil((1 - self._tokens) * 60 / self.per_minute)
+        return Busy(
+            "Too many wrong passwords were tried on the console just now, so logins are "
+            f"paused. Try again in {wait} seconds.",
             wait,
             status=429,
         )
 
     def check(self, password_hash: str, password: str) -> bool:
         """werkzeug's check_password_hash, within this process's bounds (or Busy)."""
-        self._refuse_if_spent()
+        if busy := self.refusal():
+            raise busy
         if not self._hashing.acquire(timeout=self.wait):
             raise Busy("The console is busy checking another login. Try again shortly.", 2)
         try:
-            self._refuse_if_spent()  # others may have spent the budget while this one waited
+            if busy := self.refusal():  # others may have spent the budget while this waited
+                raise busy
             self.checks += 1
             ok = _check_password_hash(password_hash, password)
         finally:
             self._hashing.release()
         if not ok:
             with self._lock:
-                self._failures.append(self.clock())
+                self._refill()
+                self._tokens -= 1
         return ok
 
 
@@ -179,6 +193,8 @@ def slow_request_started() -> Response | None:
     path = request.path
     if request.method not in SLOW_METHODS or not (path == "/admin" or path.startswith("/admin/")):
         return None
+    if request.endpoint == "console.login" and (busy := gate().refusal()):
+        return busy_response(busy)  # before the session, the form and the database
     slot: threading.BoundedSemaphore = current_app.extensions["console_slot"]
     if not slot.acquire(blocking=False):
         return busy_response(
