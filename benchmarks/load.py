@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import socket
 import statistics
@@ -70,18 +71,22 @@ def procfile_command(app_spec: str, port: int) -> list[str]:
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line.startswith("web:")
     )
-    env = {"PORT": str(port), **os.environ}
-    expanded = (
-        line.replace("${WEB_CONCURRENCY:-2}", env.get("WEB_CONCURRENCY", "2"))
-        .replace("${GUNICORN_THREADS:-4}", env.get("GUNICORN_THREADS", "4"))
-        .replace("$PORT", str(port))
-    )
+    env = {**os.environ, "PORT": str(port)}
+    # ${NAME:-default} as the shell expands it, then $PORT
+    expanded = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1], m[2]), line)
+    expanded = expanded.replace("$PORT", str(port))
     words = shlex.split(expanded)
     words = [w.replace("0.0.0.0:", f"{HOST}:") for w in words]
     words[-1] = app_spec  # the app to serve is the command's last word
     words[words.index("--access-logfile") + 1] = "/dev/null"  # same formatting work, no noise
     words[0] = str(Path(sys.executable).with_name("gunicorn"))
     return words
+
+
+def procfile_default(name: str) -> str:
+    """The value a Procfile setting has here: the environment's, else the Procfile's default."""
+    match = re.search(r"\$\{" + name + r":-([^}]*)\}", (ROOT / "Procfile").read_text())
+    return os.environ.get(name, match[1] if match else "?")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -245,8 +250,8 @@ def summary(phases: list[Phase], args: argparse.Namespace) -> str:
     median = statistics.median(hot_lat) * 1000 if hot_lat else 0.0
     return (
         f"\n{args.concurrency} concurrent calls, Procfile gunicorn on {HOST} "
-        f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}, "
-        f"GUNICORN_THREADS={os.environ.get('GUNICORN_THREADS', '4')}).\n"
+        f"(WEB_CONCURRENCY={procfile_default('WEB_CONCURRENCY')}, "
+        f"GUNICORN_THREADS={procfile_default('GUNICORN_THREADS')}).\n"
         f"hotline {hot_rate:.1f} req/s vs constant TwiML {const_rate:.1f} req/s: "
         f"{ratio:.2f}x (target >= 0.8x); hotline median latency {median:.1f} ms; "
         f"errors: hotline {hot_errors}, constant {const_errors} (target 0)."

@@ -9,10 +9,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import logs
 from .config import ConfigError, load_settings
-
-# Twilio's webhook bodies are a few kB; anything near this is not Twilio.
-MAX_BODY = 256 * 1024
+from .security import MAX_BODY, SignedVoice
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,9 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(test_config)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if settings.trusted_proxies:
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+    logs.install()  # no control character from a request reaches a log line
 
     from . import cli, db, voice
     from .content.store import ContentStore
@@ -56,6 +53,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import init_app as init_console
 
     init_console(app)  # the staff console at /admin (sets g.staff_user for the simulator)
+    from .console import throttle
+
+    throttle.init_app(app)  # after the console: its refusals run before any other hook
+    from .answered import CachedAnswers
+
+    # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
+    # Inside it, a verified webhook whose answer is already rendered is served from the cache.
+    app.wsgi_app = SignedVoice(CachedAnswers(app.wsgi_app, app), settings)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     if settings.development and not settings.twilio_auth_token:
         app.logger.warning("development mode: webhooks are served WITHOUT signature checks")
     return app

@@ -82,7 +82,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
     "WEB_CONCURRENCY": ("2", "gunicorn worker processes (Procfile)."),
-    "GUNICORN_THREADS": ("4", "Threads per gunicorn worker (Procfile)."),
+    "GUNICORN_THREADS": ("2", "Threads per gunicorn worker (Procfile)."),
 }
 
 

@@ -1,7 +1,9 @@
 """The Twilio voice webhooks: thin. Parse the form and URL, ask the engine, render TwiML.
 
-Set the Twilio number's "A call comes in" webhook to `POST https://<host>/voice`.
-Every later request's URL carries the call state, so any worker can answer it.
+Set the Twilio number's "A call comes in" webhook to `POST https://<host>/voice` and its
+Fallback URL to `POST https://<host>/voice/fallback`. Every later request's URL carries the
+call state, so any worker can answer it, and the fallback can resume any failed step.
+Signatures are checked before the app runs (ivr.security.SignedVoice).
 Twilio must never get a 500: bad input re-prompts, and an unexpected exception still
 answers with an apology, the help number, and the main menu.
 """
@@ -10,15 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from . import flow, twiml
 from .content import ContentPack
+from .content.load import TWILIO_COUNTRIES
+from .content.store import Snapshot
 from .flow import CallState, Input, Prompt
-from .security import twilio_signed
+from .security import is_voice_path, twilio_signed, webhook_form
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -53,85 +60,181 @@ def twiml_response(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
-def render(result: flow.Step) -> Response:
-    """TwiML for `result` from this request's snapshot (pack and audio manifest)."""
+def generation(snapshot: Snapshot) -> tuple[str, int]:
+    """What a rendered document depends on besides its question: the pack's words and which
+    audio is current (the manifest; see ivr.twiml_cache)."""
+    return snapshot.pack.version, id(snapshot.manifest)
+
+
+ANSWER_KEY = ("answer", None, None)
+
+
+def step_key(state: CallState, inp: Input) -> tuple[str, CallState, Input]:
+    return "step", state, inp
+
+
+def _document(key: tuple, engine: Callable[[ContentPack], flow.Step]) -> tuple[str, str]:
+    """The TwiML for this step and where it leads (for the log line), from this request's
+    snapshot. The rendered document is looked up before the engine runs: the engine is a pure
+    function of (pack, state, input), so the same question has the same answer until the pack
+    or the audio manifest changes (see ivr.twiml_cache)."""
     snapshot = current_app.extensions["content"].snapshot()
     cache = current_app.extensions["twiml_cache"]
-    key = (snapshot.pack.version, id(snapshot.manifest), result)
-    body = cache.get_or_render(
-        key,
-        snapshot.manifest,
-        lambda: twiml.render(result, snapshot.pack, state_url, audio_url, offline_url),
-    )
+
+    def build() -> tuple[str, str]:
+        result = engine(snapshot.pack)
+        nxt = result.gather or result.dial_action or result.redirect
+        body = twiml.render(result, snapshot.pack, state_url, audio_url, offline_url)
+        return body, nxt.node if nxt else "hangup"
+
+    return cache.get_or_render(generation(snapshot), snapshot.manifest, key, build)
+
+
+def render(result: flow.Step) -> Response:
+    """TwiML for `result` (already decided) from this request's snapshot."""
+    body, _ = _document(("decided", None, result), lambda content: result)
     return twiml_response(body)
 
 
-def call_tag() -> str:
+def tag(salt: str, sid: str) -> str:
     """A salted hash of the CallSid: lets logs follow one call without identifying anyone."""
-    salt = current_app.config["SETTINGS"].log_salt.reveal()
-    sid = request.form.get("CallSid", "")
     return hashlib.sha256((salt + sid).encode()).hexdigest()[:10] if sid else "-"
 
 
-def _field(name: str) -> str | None:
-    value = request.args.get(name, "")
+def call_tag() -> str:
+    return tag(current_app.config["SETTINGS"].log_salt.reveal(), webhook_form().get("CallSid", ""))
+
+
+def log_answered(call: str, version: str) -> None:
+    log.info("call %s answered (content %s)", call, version)
+
+
+def log_step(call: str, state: CallState, inp: Input, nxt: str) -> None:
+    log.info(
+        "call %s %s key=%s dial=%s -> %s",
+        call,
+        state.node,
+        inp.key or ("none" if inp.silent else "invalid"),
+        inp.dial_status or "-",
+        nxt,
+    )
+
+
+def _field(args: Mapping[str, str], name: str) -> str | None:
+    value = args.get(name, "")
     return value if value and len(value) <= MAX_FIELD and value.isascii() else None
 
 
-def _state(node: str) -> CallState:
+def _state(node: str, args: Mapping[str, str]) -> CallState:
     try:
-        tries = max(0, min(int(request.args.get("tries", "0")), MAX_TRIES))
+        tries = max(0, min(int(args.get("tries", "0")), MAX_TRIES))
     except ValueError:
         tries = 0
-    return CallState(lang=_field("lang"), node=node[:MAX_FIELD], tries=tries, ret=_field("ret"))
+    return CallState(
+        lang=_field(args, "lang"), node=node[:MAX_FIELD], tries=tries, ret=_field(args, "ret")
+    )
 
 
-def _input() -> Input:
-    digits = request.form.get("Digits", "")[:MAX_FIELD].strip()
-    status = request.form.get("DialCallStatus") or None
+def _input(form: Mapping[str, str], facts_max_age_days: int) -> Input:
+    digits = form.get("Digits", "")[:MAX_FIELD].strip()
+    status = form.get("DialCallStatus") or None
     # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
-    # request only; never logged, stored or put in a URL.
-    country = request.form.get("FromCountry", "")[:2] or None
+    # request only; never logged, stored or put in a URL. Only the countries that change what
+    # is said are kept, so the cache holds one document per real difference.
+    country = form.get("FromCountry", "")[:2].upper()
     return Input(
         digits=digits,
         dial_status=status[:MAX_FIELD] if status else None,
-        country=country,
+        country=country if country in TWILIO_COUNTRIES else None,
         today=datetime.now(UTC).date(),
-        facts_max_age_days=current_app.config["SETTINGS"].facts_max_age_days,
+        facts_max_age_days=facts_max_age_days,
     )
+
+
+def answer_call() -> Response:
+    """The first webhook of a call: the language menu."""
+    body, _ = _document(ANSWER_KEY, flow.answer)
+    log_answered(call_tag(), pack().version)
+    return twiml_response(body)
+
+
+def answer_step(node: str, args: Mapping[str, str]) -> Response:
+    """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
+    state = _state(node, args)
+    inp = _input(webhook_form(), current_app.config["SETTINGS"].facts_max_age_days)
+    body, nxt = _document(step_key(state, inp), lambda content: flow.next_step(content, state, inp))
+    log_step(call_tag(), state, inp, nxt)
+    return twiml_response(body)
 
 
 @bp.post("")
 @twilio_signed
 def incoming() -> Response:
-    content = pack()
-    log.info("call %s answered (content %s)", call_tag(), content.version)
-    return render(flow.answer(content))
+    return answer_call()
 
 
 @bp.post("/<node>")
 @twilio_signed
 def step(node: str) -> Response:
+    return answer_step(node, request.args)
+
+
+# -- Twilio's Fallback URL -------------------------------------------------------------------
+
+
+FALLBACK_PATH = "/voice/fallback"
+PORTS = {"http": 80, "https": 443}
+
+
+def _error_url() -> tuple[str, MultiDict]:
+    """The path and query of the URL Twilio reports as failed (ErrorUrl), if it is one of
+    this line's own: same scheme-and-host as this line's public URL. ("", {}) otherwise."""
+    try:
+        parts = urlsplit(webhook_form().get("ErrorUrl", ""))
+        ours = urlsplit(current_app.config["SETTINGS"].public_base_url or request.host_url)
+        same_host = (
+            parts.scheme in PORTS
+            and (parts.hostname or "") == (ours.hostname or "")
+            and (parts.port or PORTS[parts.scheme]) == (ours.port or PORTS.get(ours.scheme))
+        )
+    except ValueError:  # a port that is not a number
+        return "", MultiDict()
+    if not same_host:
+        return "", MultiDict()
+    return unquote(parts.path), MultiDict(parse_qsl(parts.query, keep_blank_values=True))
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    """Twilio's Fallback URL: the step URL failed (a worker died, a timeout), so Twilio posts
+    the same form here with ``ErrorUrl``. The call's state is in that URL, so answering as
+    that step would have lets the caller simply continue."""
+    code = webhook_form().get("ErrorCode", "")
+    code = code if code.isdigit() and len(code) <= 8 else "?"
+    path, args = _error_url()
+    node = path.removeprefix(bp.url_prefix + "/")
+    if path == bp.url_prefix:
+        log.warning("call %s fallback after Twilio error %s: call answered", call_tag(), code)
+        return answer_call()
+    if path.startswith(bp.url_prefix + "/") and path != FALLBACK_PATH and node and "/" not in node:
+        log.warning("call %s fallback after Twilio error %s: step resumed", call_tag(), code)
+        return answer_step(node, args)
+    log.warning("call %s fallback after Twilio error %s: help and main menu", call_tag(), code)
     content = pack()
-    state, inp = _state(node), _input()
-    result = flow.next_step(content, state, inp)
-    nxt = result.gather or result.dial_action or result.redirect
-    log.info(
-        "call %s %s key=%s dial=%s -> %s",
-        call_tag(),
-        state.node,
-        inp.key or ("none" if inp.silent else "invalid"),
-        inp.dial_status or "-",
-        nxt.node if nxt else "hangup",
+    lang = _field(args, "lang")
+    lang = lang if content.language(lang or "") else content.default_language.code
+    sorry = flow.Step(
+        flow.shared(content, lang, "error"), redirect=CallState(lang, content.flow.main)
     )
-    return render(result)
+    return render(sorry)
 
 
 def apology() -> Response:
     """Something broke: say sorry and give the help number, then try the main menu once."""
     try:
         content = pack()
-        lang = _field("lang")
+        lang = _field(request.args, "lang")
         lang = lang if content.language(lang or "") else content.default_language.code
         sorry = flow.shared(content, lang, "error")
         if request.args.get("after_error"):
@@ -176,10 +279,13 @@ def restart(exc: HTTPException) -> Response:
 
 def on_routing_error(exc: HTTPException) -> Response | HTTPException:
     """Installed app-wide for 404/405: under /voice, a caller is answered, never an HTML page."""
-    return restart(exc) if request.path.startswith(bp.url_prefix) else exc
+    return restart(exc) if is_voice_path(request.path) else exc
 
 
 def init_app(app) -> None:
+    from .fallback_twiml import fallback_twiml_command
+
     app.register_blueprint(bp)
+    app.cli.add_command(fallback_twiml_command)
     app.register_error_handler(404, on_routing_error)
     app.register_error_handler(405, on_routing_error)

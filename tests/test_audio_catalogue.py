@@ -89,18 +89,23 @@ def test_audio_whose_file_is_gone_is_not_played(tmp_path):
     assert AudioCatalogue(tmp_path).url_for("es", "main.repeat", TEXT) is None
 
 
-def test_a_file_deleted_while_the_line_runs_stops_playing_within_a_second(tmp_path, monkeypatch):
-    from ivr.audio import catalogue as module
-
+def test_files_are_looked_for_once_per_manifest_not_on_every_webhook(tmp_path, monkeypatch):
     entry = put(tmp_path)
     catalogue = AudioCatalogue(tmp_path)
-    clock = [100.0]
-    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
     assert catalogue.url_for("es", "main.repeat", TEXT) == f"/audio/es/{entry.file}"
+    looks = []
+    real_find = catalogue._find
+    monkeypatch.setattr(catalogue, "_find", lambda *a: looks.append(a) or real_find(*a))
 
-    (tmp_path / "es" / entry.file).unlink()
-    clock[0] += module.FOUND_FOR_SECONDS
+    for _ in range(3):
+        assert catalogue.url_for("es", "main.repeat", TEXT) == f"/audio/es/{entry.file}"
+    assert looks == []
+
+    (tmp_path / "es" / entry.file).unlink()  # by hand, while its manifest is live
+    publish(tmp_path, lang="en", prompt_id="main.repeat", text="To repeat, press 9.",
+            data=b"RIFF two", source=TTS, duration=1.0)  # a new manifest: a new look
     assert catalogue.url_for("es", "main.repeat", TEXT) is None
+    assert catalogue.url_for("en", "main.repeat", "To repeat, press 9.") is not None
 
 
 def test_a_catalogue_sees_audio_another_process_published(tmp_path):

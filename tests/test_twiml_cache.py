@@ -23,20 +23,19 @@ def post(client, path, **params):
     return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
-def test_the_same_menu_is_rendered_once_within_a_second(tmp_path, monkeypatch):
+def test_the_same_question_runs_the_engine_once_and_is_answered_alike(tmp_path, monkeypatch):
+    from ivr import flow
+
     app = make_app(tmp_path)
-    renders = []
-    real_render = twiml_cache.TwimlCache.get_or_render
-
-    def counting(self, key, pinned, render):
-        return real_render(self, key, pinned, lambda: renders.append(key) or render())
-
-    monkeypatch.setattr(twiml_cache.TwimlCache, "get_or_render", counting)
+    runs = []
+    real_next_step = flow.next_step
+    monkeypatch.setattr(flow, "next_step", lambda *a: runs.append(a[1:]) or real_next_step(*a))
     client = app.test_client()
     first = post(client, "/voice/main?lang=es", Digits="")
-    second = post(client, "/voice/main?lang=es", Digits="")
-    assert first.data == second.data
-    assert len(renders) == 1
+    second = post(client, "/voice/main?lang=es", Digits="", CallSid="CA2")
+    other_key = post(client, "/voice/main?lang=es", Digits="1")
+    assert first.data == second.data != other_key.data
+    assert len(runs) == 2  # the silence once, key 1 once: the document was looked up first
 
 
 def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
@@ -54,11 +53,64 @@ def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
     assert "<Say" in after  # the old audio speaks the old words: never played
 
 
-def test_an_entry_expires_so_a_deleted_file_stops_playing(monkeypatch):
-    cache = twiml_cache.TwimlCache(seconds=1.0)
-    clock = [50.0]
-    monkeypatch.setattr(twiml_cache.time, "monotonic", lambda: clock[0])
-    assert cache.get_or_render("k", None, lambda: "<Play>") == "<Play>"
-    assert cache.get_or_render("k", None, lambda: "<Say>") == "<Play>"
-    clock[0] += 1.0
-    assert cache.get_or_render("k", None, lambda: "<Say>") == "<Say>"
+def test_documents_live_as_long_as_their_generation():
+    cache = twiml_cache.TwimlCache()
+    pinned = object()
+    assert cache.get_or_render(("v1", 1), pinned, "k", lambda: "<Play>") == "<Play>"
+    assert cache.get_or_render(("v1", 1), pinned, "k", lambda: "<Say>") == "<Play>"
+    # a new pack version or audio manifest: rendered again
+    assert cache.get_or_render(("v2", 1), pinned, "k", lambda: "<Say>") == "<Say>"
+    assert cache.get_or_render(("v2", 2), pinned, "k", lambda: "<Say/>") == "<Say/>"
+
+
+def test_a_full_cache_starts_again_rather_than_growing():
+    cache = twiml_cache.TwimlCache(size=2)
+    for key in "abc":
+        cache.get_or_render("g", None, key, lambda key=key: key)
+    assert cache.get_or_render("g", None, "a", lambda: "again") == "again"
+
+
+def test_a_cached_answer_is_served_before_flask_with_the_same_bytes_and_log_line(
+    tmp_path, caplog
+):
+    import logging
+
+    from flask import request_started
+
+    from ivr.sim import Call, FlaskTransport, ScriptedCaller
+    from ivr.sim import events as ev
+
+    app = make_app(tmp_path)
+    flask_requests = []
+    request_started.connect(lambda sender, **extra: flask_requests.append(1), app, weak=False)
+    caplog.set_level(logging.INFO)
+
+    def one_call():
+        caplog.clear()
+        flask_requests.clear()
+        transcript = Call(FlaskTransport(app), "http://localhost/voice", auth_token=TOKEN).run(
+            ScriptedCaller(["2", "1", "0", None, "*", "4", "9", "#"])
+        )
+        lines = [r.getMessage().split(" ", 2)[2] for r in caplog.records if r.name == "ivr.voice"]
+        return transcript.of(ev.Request), lines, len(flask_requests)
+
+    first, first_lines, first_flask = one_call()
+    again, again_lines, again_flask = one_call()
+    assert first_flask == len(first) > 5  # nothing cached yet: every answer rendered by Flask
+    assert again_flask == 0  # every question asked before: answered from the cache
+    assert [r.status for r in again] == [200] * len(first)
+    assert [r.url for r in again] == [r.url for r in first]
+    assert again_lines == first_lines  # the same log line, after the call tag
+
+
+
+def test_the_cached_answer_has_the_views_bytes_and_headers(tmp_path):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    for path, digits in [("/voice", ""), ("/voice/language", "3"), ("/voice/main?lang=en", "4")]:
+        rendered = post(client, path, Digits=digits)
+        cached = post(client, path, Digits=digits, CallSid="CA2")
+        assert cached.status_code == rendered.status_code == 200
+        assert cached.data == rendered.data
+        assert cached.headers["Content-Type"] == rendered.headers["Content-Type"]
+        assert cached.headers["Content-Length"] == rendered.headers["Content-Length"]

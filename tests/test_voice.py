@@ -112,9 +112,15 @@ def test_a_missing_callsid_is_fine(client):
     twiml(client.post("/voice/language", data=params, headers=headers))
 
 
-def test_a_huge_body_gets_a_restart_not_an_error(client):
+def test_a_huge_body_is_forbidden_not_answered(client):
     response = client.post("/voice/main?lang=en", data={"Digits": "1", "x": "a" * 600_000},
                            headers={"X-Twilio-Signature": "x"})
+    assert response.status_code == 403
+
+
+def test_in_development_a_huge_body_still_gets_a_restart_not_an_error():
+    client = create_app({"ENV": {"HOTLINE_ENV": "development"}}).test_client()
+    response = client.post("/voice/main?lang=en", data={"Digits": "1", "x": "a" * 300_000})
     assert twiml(response).find("Gather").get("action") == "/voice/language"
 
 

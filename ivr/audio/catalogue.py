@@ -56,6 +56,8 @@ class AudioCatalogue:
         self._found: dict[tuple[str, str], tuple[float, Path]] = {}
         # Offline audio made on demand for languages without a <Say> voice (offline.py).
         self.offline: Any | None = None
+        # The last manifest url_for saw and which of its files exist (checked once for it).
+        self._present: tuple[object, frozenset[tuple[str, str]]] = (None, frozenset())
 
     def follow(self, snapshots: Callable[[], Any], locate: Locator | None = None) -> None:
         """Take the manifest from ``snapshots()`` (the content store's per-request snapshot)
@@ -109,10 +111,32 @@ class AudioCatalogue:
             return entry, "missing"
         return entry, "current" if entry.speaks(text) else "stale"
 
+    def present(self, manifest: Manifest) -> frozenset[tuple[str, str]]:
+        """(lang, file) of every file of ``manifest`` found on disk, looked for once per
+        manifest: when a manifest is first served, not on every webhook. A publish or a build
+        brings a new manifest (and a new look); a file deleted by hand while its manifest is
+        live keeps its <Play> until then (`flask audio gc` only deletes files no version
+        plays)."""
+        seen, files = self._present
+        if seen is manifest:
+            return files
+        files = frozenset(
+            (lang, entry.file)
+            for (lang, _), entry in manifest.entries.items()
+            if self._find(lang, entry.file) is not None
+        )
+        self._present = (manifest, files)
+        return files
+
     def url_for(self, lang: str, prompt_id: str, text: str) -> str | None:
         """The URL path of audio speaking exactly ``text``; None if there is none (use <Say>)."""
-        entry = self.entry(lang, prompt_id)
-        if entry is None or not entry.speaks(text) or self.file_path(lang, entry.file) is None:
+        manifest = self.manifest()
+        entry = manifest.get(lang, prompt_id)
+        if (
+            entry is None
+            or not entry.speaks(text)
+            or (lang, entry.file) not in self.present(manifest)
+        ):
             return None
         return f"{URL_PREFIX}/{lang}/{entry.file}"
 

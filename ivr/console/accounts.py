@@ -26,10 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from ..db import Database, upsert
 from ..db.schema import login_failures, staff, staff_sessions
+from .throttle import check_password_hash  # werkzeug's, bounded per process (or Busy)
 
 log = logging.getLogger(__name__)
 

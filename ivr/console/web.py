@@ -18,8 +18,17 @@ from flask import (
     url_for,
 )
 
+from . import throttle
 from .accounts import Locked
-from .security import accounts, check_csrf, csrf_token, log_in, log_out, sessions_possible
+from .security import (
+    accounts,
+    check_csrf,
+    csrf_token,
+    data_dir,
+    log_in,
+    log_out,
+    sessions_possible,
+)
 
 bp = Blueprint(
     "console",
@@ -97,7 +106,14 @@ def login() -> Any:
         return render_template("console/login.html", next=request.args.get("next", ""))
     name = request.form.get("name", "")
     password = request.form.get("password", "")
-    result = accounts().login(name, password, request.remote_addr or "unknown")
+    address = request.remote_addr or "unknown"
+    try:  # one login at a time on the machine; bounded password checks (throttle.py)
+        result = throttle.login(
+            accounts(), data_dir(current_app) / "login.lock", name, password, address
+        )
+    except throttle.Busy as busy:
+        current_app.logger.warning("staff login refused unchecked: %s", busy.message)
+        return throttle.busy_response(busy)
     if isinstance(result, Locked):
         current_app.logger.warning("staff login locked for %ss", result.seconds)
         response = current_app.make_response(

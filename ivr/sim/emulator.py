@@ -131,8 +131,12 @@ class Call:
         max_requests: int = 300,
         transcript: ev.Transcript | None = None,
         requests_made: int = 0,
+        fallback_url: str | None = None,
     ) -> None:
         self.transport = transport
+        # The number's Fallback URL: Twilio posts there (same form, plus ErrorUrl and
+        # ErrorCode) when a webhook fails, and plays what it answers instead.
+        self.fallback_url = fallback_url
         self.url = url
         self.auth_token = auth_token
         self.party = party or CallParty(call_sid=new_sid("CA"))
@@ -391,6 +395,13 @@ class Call:
         if reply.status == 200:
             root, xml_problems = parse_twiml(reply.body)
             problems += xml_problems
+        if (problems or root is None) and self.fallback_url and url != self.fallback_url:
+            # https://www.twilio.com/docs/usage/webhooks/voice-webhooks (Fallback URL): error
+            # 11200 "HTTP retrieval failure"; the fallback is POSTed the original parameters.
+            for problem in problems:
+                self._error(problem, url)
+            error = {"ErrorUrl": url, "ErrorCode": "11200"}
+            return self._request(self.fallback_url, "POST", params | error)
         if problems or root is None:
             for problem in problems:
                 self._error(problem, url)

@@ -72,7 +72,8 @@ def constant_app() -> Flask:
     app = Flask(__name__)
 
     @app.route("/voice", methods=["GET", "POST"])
-    def voice() -> Response:
+    @app.route("/voice/<path:step>", methods=["GET", "POST"])
+    def voice(step: str = "") -> Response:
         return Response(CONSTANT_TWIML, mimetype="text/xml")
 
     return app
