@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
     "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
+    "HOTLINE_TIMEZONE": (
+        "America/Tijuana",
+        "Time zone the staff console shows dates in (an IANA name, e.g. `America/Tijuana`).",
+    ),
     "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
@@ -84,6 +89,7 @@ class Settings:
     secret_key: Secret
     log_salt: Secret
     tts_engine: str
+    hotline_timezone: str = "America/Tijuana"
 
     @property
     def development(self) -> bool:
@@ -113,6 +119,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
+    zone = get("HOTLINE_TIMEZONE")
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ConfigError(f"HOTLINE_TIMEZONE must be a time zone name, not {zone!r}") from exc
     return Settings(
         env=get("HOTLINE_ENV"),
         twilio_auth_token=Secret(get("TWILIO_AUTH_TOKEN")),
@@ -124,4 +135,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=Secret(get("SECRET_KEY")),
         log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
         tts_engine=engine,
+        hotline_timezone=zone,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .accounts import StaffAccounts
+from .i18n import init_babel
 from .security import configure_sessions, data_dir, load_staff_user
 
 __all__ = ["init_app"]
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     if bp.name in app.blueprints:
         return
     configure_sessions(app)
+    init_babel(app)  # the console and the browser phone in the staffer's language
     app.extensions["staff"] = StaffAccounts(
         app.config.get("STAFF_DB") or data_dir(app) / "staff.sqlite3"
     )
