@@ -70,11 +70,10 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path inside this console (or its browser phone): a login link must not send
-    staff to another site."""
+def _safe_next(target: str | None, within: tuple[str, ...] = ("/admin",)) -> str:
+    """Only a path inside this console: a login link must not send staff to another site."""
     parts = urlsplit(target or "")
-    inside = parts.path.startswith("/admin") or parts.path.startswith("/simulator")
+    inside = parts.path.startswith(within)
     if target and not parts.scheme and not parts.netloc and inside:
         return target
     return url_for("console.home")
@@ -124,4 +123,4 @@ def logout() -> Any:
 def choose_language() -> Any:
     """The switch on every page: the console in Spanish or English from now on."""
     set_ui_language(request.form.get("lang", ""))
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(request.form.get("next"), ("/admin", "/simulator")))
