@@ -349,7 +349,9 @@ def test_a_us_number_typed_with_dashes_is_read_back_then_saved_in_e164(app, staf
     assert pack(app).numbers["kind"].e164 == "+12029189432"
     directory = staff.get("/admin/directory").get_data(as_text=True)
     assert "Number saved: +1 202-918-9432." in directory
-    assert "set_number" in staff.get("/admin/audit").get_data(as_text=True)
+    audit = staff.get("/admin/audit").get_data(as_text=True)
+    assert "Changed a phone number" in audit
+    assert "number: +1 202-918-9431 → +1 202-918-9432" in audit  # read as a person writes it
 
 
 def test_a_mexican_number_typed_with_spaces_takes_the_country_chosen(app, staff):

@@ -666,6 +666,33 @@ def describe(what: str) -> str:
     return what
 
 
+FIELDS = {
+    "e164": lazy_gettext("number"),
+    "label": lazy_gettext("label"),
+    "channels": lazy_gettext("takes"),
+    "dial_from": lazy_gettext("dial from"),
+    "name": lazy_gettext("name"),
+    "region": lazy_gettext("region"),
+    "helps": lazy_gettext("how they help"),
+}
+_E164 = re.compile(r"\+\d{8,15}")
+
+
+def readable_change(action: str, summary: str) -> str:
+    """The words of a change staff can read: 'e164: +12029189431 → +12029189432' becomes
+    'number: +1 202-918-9431 → +1 202-918-9432'; audio changes name files, so none."""
+    if action not in READABLE:
+        return ""
+    if action == "set_text":
+        return summary
+    parts = []
+    for part in summary.split("; "):
+        field, sep, rest = part.partition(": ")
+        label = FIELDS.get(field)
+        parts.append(f"{label}{sep}{rest}" if label and sep else part)
+    return _E164.sub(lambda m: phones.pretty(m.group(0)), "; ".join(parts))
+
+
 def _entries_by_version() -> dict[str, Any]:
     return {e.version: e for e in publisher().audit_log(limit=AUDIT_READ) if e.version}
 
@@ -683,7 +710,7 @@ def versions() -> Any:
                 "version": v,
                 "action": action_name(entry.action) if entry else "",
                 "what": describe(entry.what) if entry else "",
-                "change": entry.summary if entry and entry.action in READABLE else "",
+                "change": readable_change(entry.action, entry.summary) if entry else "",
                 "detail": v.summary,
             }
         )
@@ -783,7 +810,7 @@ def audit() -> Any:
             "entry": e,
             "action": action_name(e.action),
             "what": describe(e.what),
-            "change": e.summary if e.action in READABLE else "",
+            "change": readable_change(e.action, e.summary),
         }
         for e in page.items
     ]
