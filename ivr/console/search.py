@@ -55,6 +55,7 @@ class PromptHit:
     place: str
     node: str | None
     found: Snippet  # in the words, or in the place's name
+    by_name: bool = False  # found in the name only: listed after the words that match
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,15 @@ def search(pack: ContentPack, namer: Namer, query: str, lang: str = "") -> dict[
             continue
         for prompt_id, text in pack.texts(language.code).items():
             place = namer.place(prompt_id)
-            found = snippet(text, query)
+            found, by_name = snippet(text, query), False
             if found is None and language.code == namer.lang:
-                found = snippet(place.name, query)
+                found, by_name = snippet(place.name, query), True
             if found is not None:
-                prompts.append(PromptHit(language.code, prompt_id, place.name, place.node, found))
+                prompts.append(
+                    PromptHit(language.code, prompt_id, place.name, place.node, found, by_name)
+                )
     order = {language.code: i for i, language in enumerate(pack.languages)}
-    prompts.sort(key=lambda h: (h.place, order[h.lang]))
+    prompts.sort(key=lambda h: (h.by_name, h.place, order[h.lang]))
     for number in pack.numbers.values():
         org = pack.organizations.get(number.org)
         name = org.name if org else number.org
