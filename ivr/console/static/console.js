@@ -45,8 +45,8 @@
       button.addEventListener("click", () => {
         const now = scale === null ? wrap.clientWidth / natural : scale;
         if (button.dataset.zoom === "fit") scale = null;
-        else if (button.dataset.zoom === "in") scale = Math.min(now * 1.5, 3);
-        else scale = Math.max(now / 1.5, 0.1);
+        else if (button.dataset.zoom === "in") scale = Math.min(now * 2, 3);
+        else scale = Math.max(now / 2, 0.1);
         apply();
       });
     });
