@@ -229,6 +229,22 @@ def test_one_click_makes_new_audio_for_what_a_number_change_left_out_of_date(app
     assert publisher.audit_log()[0].action == "rebuild_stale"
 
 
+def test_one_click_makes_new_audio_in_every_language_after_a_number_change(app, staff):
+    publisher = app.extensions["publisher"]
+    publisher.set_number("kind", e164="+12029189432", author="maria")
+    stale = app.extensions["audio"].status(publisher.pack())
+    out_of_date = sum(len(stale[language.code].stale) for language in publisher.pack().languages)
+    page = staff.get("/admin/coverage").get_data(as_text=True)
+    assert f"for the {out_of_date} prompts out of date, in every language" in page
+
+    response = staff.post("/admin/coverage/rebuild", data={"lang": ""})
+
+    assert response.status_code == 302
+    after = app.extensions["audio"].status(publisher.pack())
+    assert all(after[language.code].stale == [] for language in publisher.pack().languages)
+    assert len(publisher.versions()) == 2  # the number, then all the audio as one version
+
+
 # -- recordings ----------------------------------------------------------------------------------
 
 

@@ -150,11 +150,12 @@ def coverage() -> str:
 @bp.post("/coverage/rebuild")
 def rebuild_stale() -> Any:
     """One click after a number or a few words changed: computer-voice audio for every
-    out-of-date prompt of a language, published as one version. Staff recordings stay."""
+    out-of-date prompt of a language (or of every language, with no ``lang``), published as
+    one version. Staff recordings stay."""
     lang = request.form.get("lang", "")
-    require(live_pack().language(lang) is not None)
+    require(not lang or live_pack().language(lang) is not None)
     try:
-        result = publisher().rebuild_stale(author=_who(), lang=lang)
+        result = publisher().rebuild_stale(author=_who(), lang=lang or None)
     except (KeyError, ValueError, RuntimeError, OSError):
         current_app.logger.exception("audio rebuild failed")
         flash(
