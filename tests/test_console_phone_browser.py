@@ -8,6 +8,7 @@ Set CONSOLE_SCREENSHOTS=/some/folder to keep a screenshot of every page (to look
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,20 @@ def test_she_finds_a_prompt_by_a_word_changes_it_and_makes_its_audio(page, app):
     expect(page.locator("#audio-status")).to_contain_text("Voz de computadora (español)")
     expect(page.get_by_role("button", name="Escuchar lo que oye quien llama")).to_be_visible()
     fits(page, "prompt")
+
+
+def test_she_sends_a_recording_hears_it_and_publishes_it(page, tmp_path):
+    from playwright.sync_api import expect
+
+    wav = tmp_path / "grabacion.wav"
+    subprocess.run(["espeak-ng", "-v", "es", "-w", str(wav), "Niño o niña: oprima 4."], check=True)
+    page.get_by_label("O envíe un archivo de sonido").set_input_files(str(wav))
+    page.get_by_role("button", name="Enviar el archivo y revisarlo").click()
+    expect(page.locator("h1")).to_contain_text("Revise la grabación: Menú principal – opción 4")
+    fits(page, "draft")
+    page.get_by_role("button", name="Publicar: desde ahora quienes llaman escuchan esto").click()
+    expect(page.get_by_text("Su grabación ya está en la línea.")).to_be_visible()
+    expect(page.locator("ol.history li").first).to_contain_text("Grabado por ana")
 
 
 def test_a_number_typed_the_us_way_is_read_back_then_saved(page, app):

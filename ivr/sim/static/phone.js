@@ -40,6 +40,20 @@
   let current = null; // the prompt playing now
   let callId = 0; // bumped by each new call or hang-up, so late answers of an old call are dropped
 
+  // The captions follow the call unless staff scrolled back to read; they stay at the end
+  // when the box changes size (the transfer buttons or a longer status take room).
+  const atEnd = () => {
+    const box = $("captions");
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+  };
+  let following = true;
+  $("captions").addEventListener("scroll", () => { following = atEnd(); });
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      if (following) $("captions").scrollTop = $("captions").scrollHeight;
+    }).observe($("captions"));
+  }
+
   function status(text) {
     $("status").textContent = text;
   }
@@ -57,8 +71,9 @@
     if (kind === "event" || kind === "error") li.classList.add(kind);
     li.dataset.cut = say("cut");
     const box = $("captions");
+    const pinned = following || atEnd();
     box.appendChild(li);
-    box.scrollTop = box.scrollHeight; // the captions scroll in their own box, never the page
+    if (pinned) box.scrollTop = box.scrollHeight; // the captions scroll in their own box
     return li;
   }
 
