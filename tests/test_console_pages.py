@@ -392,6 +392,21 @@ def test_a_bad_number_is_refused_in_plain_words_and_kept_in_the_form(app, staff)
     assert pack(app).numbers[number.id].e164 == number.e164
 
 
+def test_without_graphviz_the_flow_page_says_so_and_still_lists_the_call(app, staff, monkeypatch):
+    from ivr.console import flowsvg
+
+    def no_dot(*args, **kwargs):
+        raise FileNotFoundError("dot")
+
+    monkeypatch.setattr(flowsvg.subprocess, "run", no_dot)
+    monkeypatch.setattr(flowsvg, "_cache", {})
+    page = staff.get("/admin/flow")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Graphviz is missing" in body and "<svg" not in body
+    assert "Main menu" in body.split("The same, as a list")[1]
+
+
 def test_an_organization_name_change_reaches_the_flow_picture(app, staff):
     number = voice_number(app)
     org = pack(app).organizations[number.org]

@@ -2,7 +2,8 @@
 texts, recordings and the directory through the Publisher (``app.extensions["publisher"]``).
 
 ``init_app(app)`` registers the blueprint, the ``flask staff ...`` commands, the session cookie
-settings and the hook that sets ``g.staff_user`` on every request.
+settings, Flask-Babel (the console and the browser phone in Spanish or English) and the hook
+that sets ``g.staff_user`` on every request.
 """
 
 from __future__ import annotations
