@@ -161,7 +161,7 @@ class Namer:
     def _said_by(self, node: Node, prompt_id: str) -> str:
         title = self.title(node.id)
         if node.kind is NodeKind.TRANSFER:
-            return gettext("%(title)s: what callers hear first", title=title)
+            return gettext("%(title)s: what callers hear before the transfer", title=title)
         if node.kind is NodeKind.MENU:
             return gettext("%(title)s: introduction", title=title)
         if len(node.prompts) == 1:
