@@ -500,3 +500,12 @@ def test_home_says_which_version_is_live_and_who_made_it(app, staff):
 def test_a_filter_nothing_matches_says_so(staff):
     page = staff.get("/admin/coverage?status=missing").get_data(as_text=True)
     assert "no prompt matches this filter" in page
+
+
+def test_a_prompt_leads_back_to_the_list_it_was_opened_from_with_its_filters(staff):
+    staff.get("/admin/coverage?lang=es&status=tts&page=2")
+    page = staff.get("/admin/prompts/es/main.children").get_data(as_text=True)
+    assert 'href="/admin/coverage?lang=es&amp;status=tts&amp;page=2" id="back"' in page
+    staff.get("/admin/search?q=oprima")
+    page = staff.get("/admin/prompts/en/main.children").get_data(as_text=True)
+    assert 'href="/admin/search?q=oprima" id="back"' in page

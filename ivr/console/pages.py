@@ -23,6 +23,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import get_locale, gettext, lazy_gettext
@@ -94,6 +95,7 @@ def find() -> str:
     lang = request.args.get("lang", "")
     lang = lang if pack.language(lang) else ""
     found = search(pack, _names(), query, lang)
+    _remember_list()
     return render_template(
         "console/search.html",
         pack=pack,
@@ -130,6 +132,7 @@ def coverage() -> str:
         request.args.get("page"),
         PROMPTS_PER_PAGE,
     )
+    _remember_list()
     return render_template(
         "console/coverage.html",
         pack=pack,
@@ -238,6 +241,21 @@ def _outline(pack: ContentPack, names: Namer, lang: str) -> list[dict[str, Any]]
     return out
 
 
+LIST_KEY = "console_list"
+
+
+def _remember_list() -> None:
+    """The list (with its filters and page) a prompt was opened from, for its back link."""
+    session[LIST_KEY] = request.full_path.rstrip("?")
+
+
+def _back_to_list(lang: str) -> str:
+    kept = str(session.get(LIST_KEY) or "")
+    if kept.startswith(("/admin/coverage", "/admin/search")):
+        return kept
+    return url_for("console.coverage", lang=lang)
+
+
 def _lang(pack: ContentPack, code: str | None) -> str:
     if code and pack.language(code):
         return code
@@ -318,6 +336,7 @@ def _prompt_page(lang: str, prompt_id: str, status: int = 200, **extra: Any) -> 
         language=pack.language(lang),
         prompt_id=prompt_id,
         place=_names().place(prompt_id),
+        back=_back_to_list(lang),
         cell=c,
         raw=extra.pop("raw", pack.raw_texts(lang).get(prompt_id)),
         others=others,
