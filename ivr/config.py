@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Days after a section's `checked` date when callers also hear that things may have "
         "changed and to confirm with an organization.",
     ),
+    "HOTLINE_TIMEZONE": (
+        "America/Tijuana",
+        "Time zone the staff console shows dates in (an IANA name, e.g. `America/Tijuana`).",
+    ),
     "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
@@ -101,6 +106,7 @@ class Settings:
     log_salt: Secret
     tts_engine: str
     facts_max_age_days: int = 180
+    hotline_timezone: str = "America/Tijuana"
 
     @property
     def development(self) -> bool:
@@ -144,6 +150,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
+    zone = get("HOTLINE_TIMEZONE")
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ConfigError(f"HOTLINE_TIMEZONE must be a time zone name, not {zone!r}") from exc
     return Settings(
         env=get("HOTLINE_ENV"),
         twilio_auth_token=Secret(get("TWILIO_AUTH_TOKEN")),
@@ -158,4 +169,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
         tts_engine=engine,
         facts_max_age_days=max_age,
+        hotline_timezone=zone,
     )

@@ -54,7 +54,10 @@ def app(tmp_path, database_url):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    client = app.test_client()
+    # These tests read the English wording; tests/test_console_i18n.py covers Spanish.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 def csrf(client, path: str = "/admin/login") -> str:
@@ -164,7 +167,7 @@ def test_login_opens_the_console_and_logout_closes_it(client):
     )
     assert response.status_code == 302 and response.location == "/admin/flow"
     page = client.get("/admin/").get_data(as_text=True)
-    assert "Logged in as <strong>maria</strong>" in page
+    assert "Logged in as maria" in page
     out = client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
     assert out.status_code == 302
     assert client.get("/admin/").status_code == 302
@@ -277,8 +280,9 @@ def test_every_admin_route_refuses_an_anonymous_request(app):
     }
 
 
-def test_only_the_login_form_and_its_stylesheet_are_public(app):
-    assert PUBLIC_ENDPOINTS == {"console.login", "console.static"}
+def test_only_the_login_form_its_stylesheet_and_the_language_switch_are_public(app):
+    # The switch only keeps a choice in the session, so the login form can be read in Spanish.
+    assert PUBLIC_ENDPOINTS == {"console.login", "console.static", "console.choose_language"}
     client = app.test_client()
     with client.get("/admin/static/console.css") as css:
         assert css.status_code == 200

@@ -48,7 +48,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def page(browser, server):
-    context = browser.new_context(base_url=server)
+    # An English reader (tests/test_console_phone_sized.py walks the console in Spanish).
+    context = browser.new_context(base_url=server, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.console_errors = []  # read by the last test: no script error, no CSP refusal
@@ -89,7 +90,7 @@ def heard_after_choosing_spanish(page, app) -> dict:
 def test_logged_out_visitors_are_sent_to_the_login_and_cannot_post(browser, server):
     from playwright.sync_api import expect
 
-    context = browser.new_context(base_url=server)
+    context = browser.new_context(base_url=server, locale="en-US")
     anonymous = context.new_page()
     anonymous.goto(f"/admin/prompts/es/{PROMPT}")
     expect(anonymous.locator("h1")).to_have_text("Log in")
@@ -115,7 +116,7 @@ def test_a_changed_spanish_text_shows_out_of_date_and_is_said_in_the_simulator(p
     before = heard_after_choosing_spanish(page, app)
     assert before["type"] == "play"
     page.goto("/admin/coverage")
-    page.get_by_label(f"Edit {PROMPT} in es").click()
+    page.locator(f'[data-prompt="{PROMPT}"] [data-lang="es"] a.button').click()
     new = "Bienvenida a la línea. " + page.get_by_label("Words in Español").input_value()
     page.get_by_label("Words in Español").fill(new)
     page.get_by_role("button", name="Save the words").click()
@@ -123,9 +124,9 @@ def test_a_changed_spanish_text_shows_out_of_date_and_is_said_in_the_simulator(p
 
     page.goto("/admin/coverage")
     page.get_by_label("Audio").select_option("stale")  # the filter applies on change
-    expect(page.locator("#coverage tbody tr")).to_have_count(1)
-    row = page.locator(f'#coverage tr[data-prompt="{PROMPT}"] td[data-lang="es"]')
-    expect(row.locator(".badge")).to_have_text("text changed: audio out of date")
+    expect(page.locator("#coverage .prompt-card")).to_have_count(1)
+    row = page.locator(f'#coverage [data-prompt="{PROMPT}"] [data-lang="es"]')
+    expect(row.locator(".badge")).to_have_text("out of date")
 
     said = heard_after_choosing_spanish(page, app)
     assert said == {**said, "type": "say", "text": new}
@@ -171,7 +172,7 @@ def test_an_uploaded_recording_is_previewed_published_and_played(page, app, tmp_
     assert after["type"] == "play" and after["url"] != before
     file = after["url"].rsplit("/", 1)[1]
     live = page.locator("ol.history li", has_text="live now")
-    expect(live).to_contain_text("staff:maria")
+    expect(live).to_contain_text("Recorded by maria")
     expect(live.locator("button.play")).to_have_attribute("data-src", f"/admin/audio/es/{file}")
 
 
@@ -207,9 +208,9 @@ def test_a_box_in_the_flow_picture_opens_its_prompts(page, app):
     content = app.extensions["content"].current()
     main = content.flow.nodes[content.flow.main]
     page.goto("/admin/flow")
-    page.locator(f'svg.flow a[data-node="{main.id}"]').click()
+    page.locator(f'svg.flow a[*|href="/admin/coverage?node={main.id}"]').click()
     expect(page.locator("h1")).to_have_text("Prompts and audio")
-    shown = page.locator("#coverage tbody tr")
+    shown = page.locator("#coverage .prompt-card")
     expect(shown.first).to_be_visible()
     ids = shown.evaluate_all("rows => rows.map(r => r.dataset.prompt)")
     assert {option.prompt for option in main.options} <= set(ids)

@@ -2,7 +2,8 @@
 texts, recordings and the directory through the Publisher (``app.extensions["publisher"]``).
 
 ``init_app(app)`` registers the blueprint, the ``flask staff ...`` commands, the session cookie
-settings and the hook that sets ``g.staff_user`` on every request.
+settings, Flask-Babel (the console and the browser phone in Spanish or English) and the hook
+that sets ``g.staff_user`` on every request.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .accounts import StaffAccounts
+from .i18n import init_babel
 from .security import configure_sessions, database_unavailable, load_staff_user
 
 __all__ = ["init_app"]
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     if bp.name in app.blueprints:
         return
     configure_sessions(app)
+    init_babel(app)  # the console and the browser phone in the staffer's language
     app.extensions["staff"] = StaffAccounts(
         app.extensions["db"], idle_minutes=app.config["SETTINGS"].staff_idle_minutes
     )

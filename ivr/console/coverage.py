@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext
+
 from ..audio.catalogue import AudioCatalogue
 from ..content.model import ContentPack
 
 # Status names staff filter by, in the order the counts show them.
 STATUSES = {
-    "staff": "recorded by staff",
-    "tts": "computer voice",
-    "stale": "text changed: audio out of date",
-    "missing": "no audio",
+    "staff": lazy_gettext("recorded by staff"),
+    "tts": lazy_gettext("computer voice"),
+    "stale": lazy_gettext("out of date"),
+    "missing": lazy_gettext("no audio"),
 }
 
 
@@ -23,7 +25,7 @@ class Cell:
     text: str
     status: str  # a key of STATUSES
     url: str | None  # the /audio URL callers hear; None when they hear <Say>
-    voice: str  # "espeak es-419@160wpm", "staff: maria", "" when missing
+    voice: str  # "tts:espeak:es-419@160wpm", "staff:maria", "" when missing (for developers)
 
     @property
     def current(self) -> bool:
@@ -31,10 +33,11 @@ class Cell:
 
 
 def _voice(source: dict) -> str:
+    """The publisher's way of naming a source; ``names.audio_source`` says it in words."""
     if source.get("kind") == "staff":
         who = source.get("by") or source.get("author") or source.get("staff") or ""
-        return f"staff{': ' + who if who else ''}"
-    return " ".join(v for v in (source.get("engine", ""), source.get("voice", "")) if v)
+        return f"staff:{who}"
+    return f"tts:{source.get('engine', '?')}:{source.get('voice', '?')}"
 
 
 def cell(pack: ContentPack, catalogue: AudioCatalogue, lang: str, prompt_id: str) -> Cell:

@@ -1,26 +1,36 @@
-"""The call flow as an SVG picture, drawn on the server from the live pack (no JS, no Graphviz).
+"""The call flow as an SVG picture, laid out by Graphviz (``dot``) from the live pack.
 
-Layout: a node's column is its distance (in key presses or "then") from the language menu;
-nodes keep the order in which their parents list them. Edges to a later column are drawn as
-curves labelled with the key; edges back (a "hear the numbers" message returning to its menu,
-"9 repeats") are written inside the node as "then: ..." instead, so the picture stays readable.
+Why ``dot`` through subprocess and not the ``graphviz`` PyPI package: that package only writes
+the DOT text and runs the same ``dot`` program; the program (Debian's ``graphviz``) is the real
+dependency, and one ``subprocess.run`` says so plainly.
+
+The picture is a tree read from left to right, so lines do not cross: each menu gets its own
+box for every transfer it offers (the same organization may appear more than once), and ways
+back (a "hear the numbers" message returning to its menu, key 9 repeating) are written inside
+the box instead of drawn as lines. Boxes carry full names (see ``names.py``), never ids, and
+link to their prompts. Pictures are cached per pack version and interface language.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import textwrap
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
+from flask_babel import gettext, ngettext
+from markupsafe import Markup
 
-from ..content.model import ContentPack, Node, NodeKind
+from ..content.model import ContentPack, NodeKind
+from .names import LANGUAGE_MENU, Namer
+from .phones import pretty
 
-BOX_W, BOX_H = 230, 62
-COL_GAP, ROW_GAP = 90, 18
-PAD = 20
-CHAR_W = 7.0  # rough width of a 13px sans-serif character, for cutting labels to fit
-LANGUAGE_MENU = "(language menu)"
+__all__ = ["LANGUAGE_MENU", "FILL", "flow_svg", "FlowUnavailable"]
 
+FONT = "Arial"  # Graphviz measures with it; browsers have it or a metric twin (Liberation)
+WRAP = 30  # characters per line inside a box
 FILL = {
     "language": "#ede9fe",
     NodeKind.MENU: "#dbeafe",
@@ -28,161 +38,173 @@ FILL = {
     NodeKind.TRANSFER: "#fde68a",
     NodeKind.END: "#e5e7eb",
 }
+TIMEOUT = 20  # seconds; dot lays this flow out in well under one
+
+
+class FlowUnavailable(RuntimeError):
+    """Graphviz is missing or failed: the page shows the list instead, and says so."""
 
 
 @dataclass
-class Box:
-    id: str
+class _Box:
+    key: str  # unique in the picture (a transfer appears once per menu offering it)
+    node: str
     title: str
-    subtitle: str
-    kind: object
-    column: int = 0
-    row: int = 0
-    back: list[str] = field(default_factory=list)  # targets drawn as text, not as lines
-
-    @property
-    def x(self) -> int:
-        return PAD + self.column * (BOX_W + COL_GAP)
-
-    @property
-    def y(self) -> int:
-        return PAD + self.row * (BOX_H + ROW_GAP)
+    lines: list[str] = field(default_factory=list)
+    kind: object = None
 
 
-@dataclass(frozen=True)
-class Edge:
-    source: str
-    target: str
-    label: str  # the key, or "then"
-    hint: str  # the option's words, for the tooltip
+def _esc(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
-def _cut(text: str, width: int = BOX_W - 16) -> str:
-    most = int(width / CHAR_W)
-    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+def _wrap(text: str, width: int = WRAP) -> list[str]:
+    return textwrap.wrap(text, width) or [""]
 
 
-def _edges(pack: ContentPack, lang: str) -> list[Edge]:
+def dot_source(pack: ContentPack, namer: Namer, link: Callable[[str], str]) -> str:
+    """The DOT text of the flow (a tree from the language menu)."""
     flow = pack.flow
-    texts = pack.texts(lang)
-    edges = [Edge(LANGUAGE_MENU, flow.after_language, "key", "after the caller picks a language")]
-    for node in flow.nodes.values():
-        for option in node.options:
-            edges.append(Edge(node.id, option.goto, option.key, texts.get(option.prompt, "")))
-        if node.next:
-            edges.append(Edge(node.id, node.next, "then", ""))
-    help_key = flow.keys.get("help")
-    if help_key and flow.help in flow.nodes:
-        edges.append(Edge(flow.main, flow.help, help_key, "help, from any menu"))
-    return [e for e in edges if e.target in flow.nodes]
-
-
-def _describe(pack: ContentPack, node: Node, lang: str) -> tuple[str, str]:
-    texts = pack.texts(lang)
-    if node.kind is NodeKind.TRANSFER and node.number in pack.numbers:
-        number = pack.numbers[node.number]
-        org = pack.organizations.get(number.org)
-        return f"Transfer: {org.name if org else number.org}", number.e164
-    first = node.prompts[0] if node.prompts else (node.options[0].prompt if node.options else "")
-    if node.kind is NodeKind.MENU:
-        title = f"Menu: {node.id}" if node.id != pack.flow.main else "Main menu"
-        count = len(node.options)
-        return title, f"{count} option{'s' if count != 1 else ''}"
-    if node.situation:
-        return f"Guidance: {node.situation}", texts.get(first, "")
-    if node.kind is NodeKind.END:
-        return "End of call", texts.get(first, "")
-    return node.id.replace("_", " "), texts.get(first, "")
-
-
-def layout(pack: ContentPack, lang: str) -> tuple[dict[str, Box], list[Edge]]:
-    """Boxes with their column and row, and the edges drawn as lines."""
-    edges = _edges(pack, lang)
-    outgoing: dict[str, list[Edge]] = {}
-    for edge in edges:
-        outgoing.setdefault(edge.source, []).append(edge)
-    boxes = {
-        LANGUAGE_MENU: Box(LANGUAGE_MENU, "Language menu", "caller picks a language", "language")
-    }
-    order = [LANGUAGE_MENU]
     depth = {LANGUAGE_MENU: 0}
+    children: dict[str, list[tuple[str, str]]] = {}  # node -> [(label, target)]
+
+    def outgoing(nid: str) -> list[tuple[str, str]]:
+        if nid == LANGUAGE_MENU:
+            return [(gettext("key"), flow.after_language)]
+        node = flow.nodes[nid]
+        out = [(o.key, o.goto) for o in node.options]
+        if node.next:
+            out.append((gettext("then"), node.next))
+        if nid == flow.main and flow.keys.get("help") and flow.help in flow.nodes:
+            out.append((flow.keys["help"], flow.help))
+        return [(label, target) for label, target in out if target in flow.nodes]
+
     queue = [LANGUAGE_MENU]
-    while queue:  # breadth first: a node's column is its shortest distance from the start
+    back: dict[str, list[str]] = {}
+    while queue:  # breadth first: a node's place is its shortest way from the start
         current = queue.pop(0)
-        for edge in outgoing.get(current, []):
-            if edge.target not in depth:
-                depth[edge.target] = depth[current] + 1
-                order.append(edge.target)
-                queue.append(edge.target)
-    # Nodes only reachable through global keys (none today) still get a place, last.
-    last = max(depth.values()) + 1
-    for nid in pack.flow.nodes:
-        if nid not in depth:
-            depth[nid] = last
-            order.append(nid)
-    rows: dict[int, int] = {}
-    for nid in order:
-        if nid not in boxes:
-            title, subtitle = _describe(pack, pack.flow.nodes[nid], lang)
-            boxes[nid] = Box(nid, title, subtitle, pack.flow.nodes[nid].kind)
-        box = boxes[nid]
-        box.column = depth[nid]
-        box.row = rows.get(box.column, 0)
-        rows[box.column] = box.row + 1
-    drawn = []
-    for edge in edges:
-        if depth[edge.target] > depth[edge.source]:
-            drawn.append(edge)
-        else:
-            note = (
-                f"then back to {edge.target}"
-                if edge.label == "then"
-                else (f"{edge.label} → {edge.target}")
-            )
-            boxes[edge.source].back.append(note)
-    return boxes, drawn
+        for label, target in outgoing(current):
+            kind = flow.nodes[target].kind
+            if target not in depth or kind is NodeKind.TRANSFER:
+                depth.setdefault(target, depth[current] + 1)
+                children.setdefault(current, []).append((label, target))
+                if kind is not NodeKind.TRANSFER:
+                    queue.append(target)
+            elif depth[target] <= depth[current]:
+                note = (
+                    gettext("then back to: %(title)s", title=namer.title(target))
+                    if label == gettext("then")
+                    else gettext("key %(key)s: %(title)s", key=label, title=namer.title(target))
+                )
+                back.setdefault(current, []).append(note)
+            else:  # a second way into a later part (help's "organizations by city")
+                children.setdefault(current, []).append((label, target))
 
-
-def flow_svg(pack: ContentPack, lang: str, link: Callable[[str], str]) -> Markup:
-    """Inline SVG of the flow; `link(node_id)` is where clicking a node goes."""
-    boxes, edges = layout(pack, lang)
-    width = PAD * 2 + (max(b.column for b in boxes.values()) + 1) * (BOX_W + COL_GAP)
-    height = PAD * 2 + (max(b.row for b in boxes.values()) + 1) * (BOX_H + ROW_GAP)
-    out = [
-        f'<svg class="flow" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
-        f'aria-label="Call flow picture">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="#52606d"/></marker></defs>',
+    lines = [
+        "digraph flow {",
+        f'  graph [rankdir=LR, nodesep=0.18, ranksep=0.55, fontname="{FONT}", '
+        'bgcolor="transparent"];',
+        f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=12, '
+        'color="#1f2933", penwidth=1.3, margin="0.12,0.06"];',
+        f'  edge [fontname="{FONT}", fontsize=12, color="#52606d", arrowsize=0.7];',
     ]
-    for edge in edges:
-        a, b = boxes[edge.source], boxes[edge.target]
-        x1, y1 = a.x + BOX_W, a.y + BOX_H / 2
-        x2, y2 = b.x, b.y + BOX_H / 2
-        mid = (x1 + x2) / 2
-        out.append(
-            f'<g class="edge"><title>{escape(edge.label)}: {escape(edge.hint)}</title>'
-            f'<path d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2 - 2},{y2}" fill="none" '
-            f'stroke="#52606d" stroke-width="1.5" marker-end="url(#arrow)"/>'
-            f'<circle cx="{x2 - 22}" cy="{y2}" r="10" fill="#fff" stroke="#52606d"/>'
-            f'<text x="{x2 - 22}" y="{y2 + 4}" font-size="11" text-anchor="middle" '
-            f'font-weight="700">{escape(edge.label if len(edge.label) <= 2 else "→")}</text></g>'
+    boxes: dict[str, str] = {}
+
+    def box(nid: str, key: str) -> str:
+        if key in boxes:
+            return boxes[key]
+        name = f"n{len(boxes)}"
+        boxes[key] = name
+        if nid == LANGUAGE_MENU:
+            kind, sub = "language", [gettext("the caller picks a language")]
+        else:
+            node = flow.nodes[nid]
+            kind = node.kind
+            if node.kind is NodeKind.TRANSFER and node.number in pack.numbers:
+                sub = [pretty(pack.numbers[node.number].e164)]
+            elif node.kind is NodeKind.MENU:
+                sub = [ngettext("%(num)d option", "%(num)d options", len(node.options))]
+            else:  # a count, not an excerpt: spoken numbers read badly cut short
+                sub = [ngettext("%(num)d message", "%(num)d messages", len(node.prompts))]
+        title = namer.title(nid)
+        rows = [f"<B>{_esc(line)}</B>" for line in _wrap(title)]
+        rows += [_esc(line) for line in sub]
+        rows += [
+            f'<FONT POINT-SIZE="11" COLOR="#3e4c59">{_esc(line)}</FONT>'
+            for note in back.get(nid, [])
+            for line in _wrap("↩ " + note)
+        ]
+        label = "<" + "<BR/>".join(rows) + ">"
+        tooltip = _esc(title)
+        lines.append(
+            f'  {name} [label={label}, fillcolor="{FILL.get(kind, "#ffffff")}", '
+            f'URL="{_esc(link(nid))}", target="_top", tooltip="{tooltip}", '
+            f'id="node-{_esc(nid)}-{len(boxes)}"];'
         )
-    for box in boxes.values():
-        target = link(box.id)
-        extra = ", ".join(box.back)
-        out.append(
-            f'<a href="{escape(target)}" class="node" data-node="{escape(box.id)}">'
-            f"<title>{escape(box.title)}: {escape(box.subtitle)}</title>"
-            f'<rect x="{box.x}" y="{box.y}" width="{BOX_W}" height="{BOX_H}" rx="8" '
-            f'fill="{FILL.get(box.kind, "#fff")}" stroke="#1f2933" stroke-width="1.5"/>'
-            f'<text x="{box.x + 8}" y="{box.y + 19}" font-size="13" font-weight="700" '
-            f'fill="#111">{escape(_cut(box.title))}</text>'
-            f'<text x="{box.x + 8}" y="{box.y + 37}" font-size="12" fill="#1f2933">'
-            f"{escape(_cut(box.subtitle))}</text>"
-            f'<text x="{box.x + 8}" y="{box.y + 54}" font-size="11" fill="#52606d">'
-            f"{escape(_cut(extra))}</text></a>"
+        return name
+
+    def walk(nid: str, key: str, seen: set[str]) -> None:
+        source = box(nid, key)
+        for label, target in children.get(nid, []):
+            target_key = (
+                f"{target}@{nid}" if flow.nodes[target].kind is NodeKind.TRANSFER else target
+            )
+            if target_key in boxes and target_key != target:
+                continue
+            already = target_key in boxes
+            dest = box(target, target_key)
+            style = ', style="dashed"' if label == gettext("then") else ""
+            lines.append(
+                f"  {source} -> {dest} [label=<<B>{_esc(label)}</B>>{style}, "
+                f'labeltooltip="{_esc(namer.title(target))}"];'
+            )
+            if not already and target not in seen:
+                walk(target, target_key, seen | {target})
+
+    walk(LANGUAGE_MENU, LANGUAGE_MENU, {LANGUAGE_MENU})
+    lines.append("}")
+    return "\n".join(lines)
+
+
+_cache: dict[tuple[str, str], Markup] = {}
+_lock = threading.Lock()
+
+
+def flow_svg(pack: ContentPack, namer: Namer, link: Callable[[str], str], ui: str) -> Markup:
+    """Inline SVG of the flow (cached per pack version and interface language).
+    Raises FlowUnavailable when Graphviz cannot draw it."""
+    key = (pack.version, ui)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    source = dot_source(pack, namer, link)
+    try:
+        result = subprocess.run(
+            ["dot", "-Tsvg"],
+            input=source.encode(),
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=True,
         )
-    out.append("</svg>")
-    return Markup("".join(out))
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise FlowUnavailable(str(exc)) from exc
+    svg = result.stdout.decode()
+    svg = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
+    # The page sizes the picture (fit to width, zoom): keep the viewBox, drop the fixed size.
+    label = _esc(gettext("Call flow picture"))
+    svg = re.sub(
+        r'<svg width="[^"]*" height="[^"]*"',
+        f'<svg class="flow" role="group" aria-label="{label}"',
+        svg,
+        count=1,
+    )
+    # Graphviz draws a white page rectangle behind everything; the page has its own.
+    svg = re.sub(r'<polygon fill="white" stroke="transparent"[^>]*/>', "", svg, count=1)
+    picture = Markup(svg)
+    with _lock:
+        if len(_cache) > 12:
+            _cache.clear()
+        _cache[key] = picture
+    return picture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +16,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from . import throttle
 from .accounts import Locked
+from .i18n import set_ui_language
 from .security import (
     accounts,
     check_csrf,
@@ -39,7 +40,7 @@ bp = Blueprint(
 )
 
 # Reachable without a login: the login form itself and its stylesheet (no data in either).
-PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static"})
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.choose_language"})
 # Audio uploads are far bigger than a Twilio webhook (the app-wide limit).
 UPLOAD_ENDPOINTS = frozenset({"console.upload_recording"})
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -54,16 +55,6 @@ def _template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "staff_user": lambda: g.get("staff_user")}
 
 
-@bp.app_template_filter("when")
-def when(iso: str | None) -> str:
-    """'2026-11-23T17:36:02Z' -> '23 Nov 2026, 17:36 UTC' (staff read it; storage keeps ISO)."""
-    try:
-        moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return str(iso or "")
-    return moment.strftime("%d %b %Y, %H:%M UTC").lstrip("0")
-
-
 @bp.before_request
 def guard() -> Response | None:
     if request.endpoint in UPLOAD_ENDPOINTS:
@@ -71,7 +62,7 @@ def guard() -> Response | None:
     if request.endpoint not in PUBLIC_ENDPOINTS and not g.get("staff_user"):
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-        return Response("Log in to the staff console first.", 401, mimetype="text/plain")
+        return Response(gettext("Log in to the staff console first."), 401, mimetype="text/plain")
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf()
     return None
@@ -88,10 +79,11 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, within: tuple[str, ...] = ("/admin",)) -> str:
     """Only a path inside this console: a login link must not send staff to another site."""
     parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
+    inside = parts.path.startswith(within)
+    if target and not parts.scheme and not parts.netloc and inside:
         return target
     return url_for("console.home")
 
@@ -139,5 +131,12 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     log_out()
-    flash("You are logged out.")
+    flash(gettext("You are logged out."))
     return redirect(url_for("console.login"))
+
+
+@bp.post("/language")
+def choose_language() -> Any:
+    """The switch on every page: the console in Spanish or English from now on."""
+    set_ui_language(request.form.get("lang", ""))
+    return redirect(_safe_next(request.form.get("next"), ("/admin", "/simulator")))

@@ -9,6 +9,7 @@
   const stop = document.getElementById("record-stop");
   const state = document.getElementById("record-state");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const msg = box.dataset; // the page's words, in the staffer's language
   let recorder = null;
   let chunks = [];
 
@@ -17,7 +18,7 @@
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     } catch (error) {
-      state.textContent = "The browser did not allow the microphone: " + error.message;
+      state.textContent = msg.msgDenied + " " + error.message;
       return;
     }
     chunks = [];
@@ -30,13 +31,16 @@
     recorder.start();
     start.disabled = true;
     stop.disabled = false;
-    state.innerHTML = '<span class="rec-dot">●</span> Recording… read the words, then press Stop.';
+    const dot = document.createElement("span");
+    dot.className = "rec-dot";
+    dot.textContent = "● ";
+    state.replaceChildren(dot, msg.msgRecording);
   });
 
   stop.addEventListener("click", () => {
     stop.disabled = true;
     if (recorder && recorder.state !== "inactive") recorder.stop();
-    state.textContent = "Preparing it for the phone…";
+    state.textContent = msg.msgPreparing;
   });
 
   async function send(blob) {
@@ -55,9 +59,9 @@
         window.location.assign(body.draft);
         return;
       }
-      state.textContent = "That recording was not used: " + (body.error || response.statusText);
+      state.textContent = msg.msgRefused + " " + (body.error || response.statusText);
     } catch (error) {
-      state.textContent = "Sending failed: " + error.message;
+      state.textContent = msg.msgFailed + " " + error.message;
     }
     start.disabled = false;
   }

@@ -5,16 +5,54 @@
 "use strict";
 (() => {
   const params = new URLSearchParams(location.search);
-  // ?speed=N compresses call time (prompts and timeouts) for demos and tests; real audio and
-  // speech play only at speed 1.
-  const speed = Math.max(Number(params.get("speed")) || 1, 0.1);
-  const base = location.pathname.replace(/\/$/, "");
   const $ = (id) => document.getElementById(id);
+  // The speed control (or ?speed=N) compresses call time (prompts and timeouts) for demos and
+  // tests; real audio and speech play only at speed 1.
+  const speedControl = $("speed");
+  let speed = Math.max(Number(params.get("speed")) || 1, 0.1);
+  if (![...speedControl.options].some((o) => Number(o.value) === speed)) {
+    speedControl.add(new Option(`${speed}×`, String(speed)));
+  }
+  speedControl.value = String(speed);
+  speedControl.addEventListener("change", () => {
+    speed = Number(speedControl.value) || 1;
+  });
+  const base = location.pathname.replace(/\/$/, "");
+  // Every sentence staff read comes from the page, in their language; {x} marks a value.
+  const words = $("words").dataset;
+  const say = (name, values) =>
+    (words[name] || name).replace(/\{(\w+)\}/g, (_, key) => String((values || {})[key] ?? ""));
+  const endings = {
+    "<Hangup>": "endLine",
+    "end of document": "endLine",
+    "caller hung up": "endCaller",
+    "you hung up": "endCaller",
+    "application error": "endError",
+    error: "endError",
+  };
+  const ending = (reason) =>
+    say(endings[reason] || (String(reason).startsWith("<Reject") ? "endRefused" : "endLine"));
+  const outcome = (name) =>
+    words["outcome" + String(name).replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())] || name;
 
   let token = null;
   let gather = null; // the <Gather> waiting for keys
   let current = null; // the prompt playing now
   let callId = 0; // bumped by each new call or hang-up, so late answers of an old call are dropped
+
+  // The captions follow the call unless staff scrolled back to read; they stay at the end
+  // when the box changes size (the transfer buttons or a longer status take room).
+  const atEnd = () => {
+    const box = $("captions");
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+  };
+  let following = true;
+  $("captions").addEventListener("scroll", () => { following = atEnd(); });
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      if (following) $("captions").scrollTop = $("captions").scrollHeight;
+    }).observe($("captions"));
+  }
 
   function status(text) {
     $("status").textContent = text;
@@ -31,8 +69,11 @@
     }
     li.appendChild(document.createTextNode(text));
     if (kind === "event" || kind === "error") li.classList.add(kind);
-    $("captions").appendChild(li);
-    li.scrollIntoView({ block: "nearest" });
+    li.dataset.cut = say("cut");
+    const box = $("captions");
+    const pinned = following || atEnd();
+    box.appendChild(li);
+    if (pinned) box.scrollTop = box.scrollHeight; // the captions scroll in their own box
     return li;
   }
 
@@ -42,14 +83,14 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body || {}),
     });
-    if (!response.ok) throw new Error(`the simulator answered HTTP ${response.status}`);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return response.json();
   }
 
   // Plays one prompt; resolves when it ends or is stopped. Falls back to waiting its length
   // when the browser cannot play it (no audio device, no speech voices, headless).
   function play(prompt) {
-    const text = prompt.type === "pause" ? `(pause ${prompt.seconds} s)` : prompt.text;
+    const text = prompt.type === "pause" ? say("pause", { s: prompt.seconds }) : prompt.text;
     const li = line(text, prompt.type, prompt.language);
     li.classList.add("playing");
     const started = performance.now();
@@ -108,13 +149,13 @@
         await current.done;
         current = null;
       } else if (event.type === "gather") {
-        line(event.outcome === "timeout" ? "(no key: the menu timed out)" : `You pressed ${event.keys}`, "event");
+        line(event.outcome === "timeout" ? say("timedOut") : say("pressed", { keys: event.keys }), "event");
       } else if (event.type === "dial") {
-        line(`Transfer to ${event.numbers.join(", ")}: ${event.outcome}`, "event");
+        line(say("transferEnded", { outcome: outcome(event.outcome) }), "event");
       } else if (event.type === "hangup") {
-        line(`Call ended (${event.reason})`, "event");
+        line(ending(event.reason), "event");
       } else if (event.type === "error") {
-        line(`Error: ${event.message}`, "error");
+        line(`${say("error")} ${event.message}`, "error");
       }
     }
     if (call !== callId) return;
@@ -128,7 +169,7 @@
   async function listen(wait, call) {
     const g = { wait, keys: "", bargeInAt: null, timer: null, heard: 0, playing: null, promptsOver: false, sent: false };
     gather = g;
-    status("Listening: press a key at any time.");
+    status(say("listening"));
     for (const prompt of wait.prompts) {
       if (call !== callId || g.keys) return;
       g.playing = play(prompt);
@@ -141,7 +182,7 @@
     g.playing = null;
     g.promptsOver = true;
     if (call !== callId || g.sent) return;
-    status(`Waiting ${wait.timeout} s for a key.`);
+    status(say("waiting", { s: wait.timeout }));
     g.timer = setTimeout(() => submit(g), (wait.timeout * 1000) / speed);
   }
 
@@ -174,7 +215,7 @@
     clearTimeout(g.timer);
     if (gather === g) gather = null;
     const call = callId;
-    status("...");
+    status(say("sending"));
     try {
       const answer = await api("answer", { token, keys: g.keys || null, barge_in_at: g.bargeInAt });
       if (call === callId) await handle(answer, call);
@@ -189,8 +230,8 @@
     $("transfer-number").textContent = wait.numbers.map((n) => n.e164).join(", ");
     $("transfer-name").textContent = wait.numbers.map((n) => n.name).join(", ");
     box.hidden = false;
-    status("Transferring: choose how the transfer ends.");
-    line(`Dialling ${wait.numbers.map((n) => n.e164).join(", ")}`, "event");
+    status(say("transferStatus"));
+    line(say("dialling", { number: wait.numbers.map((n) => n.e164).join(", ") }), "event");
   }
 
   async function transferEnds(outcome) {
@@ -206,7 +247,7 @@
     $("transfer").hidden = true;
     $("call").disabled = false;
     $("hangup").disabled = true;
-    status(`Call ended (${reason}). Press Call to ring again.`);
+    status(`${ending(reason)} ${say("endAgain")}`);
   }
 
   async function call() {
@@ -215,7 +256,7 @@
     $("captions").replaceChildren();
     $("call").disabled = true;
     $("hangup").disabled = false;
-    status("Ringing...");
+    status(say("ringing"));
     try {
       await handle(await api("call"), mine);
     } catch (error) {
@@ -228,7 +269,7 @@
     callId += 1;
     if (current) current.stop();
     if (gather) clearTimeout(gather.timer);
-    line("You hung up.", "event");
+    line(say("endCaller"), "event");
     ended("you hung up");
   }
 
