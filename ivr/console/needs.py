@@ -43,7 +43,7 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 # Distinct to people with the common colour-vision deficiencies (Okabe-Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#666666", "#000")
 OUTCOMES = ("completed", "busy", "no-answer", "failed", "canceled", "other", "hung_up")
 
 
@@ -179,21 +179,33 @@ def grouped_bars(
                 f'<text x="{x0:.1f}" y="{top + plot_h + 16}" font-size="11">'
                 f"{escape(category[5:])}</text>"
             )
+    x = left
     for s, (name, _values) in enumerate(series):
-        x = left + s * 170
         body.append(
             f'<rect x="{x}" y="{height - 22}" width="14" height="14" '
             f'fill="{PALETTE[s % len(PALETTE)]}"/>'
             f'<text x="{x + 20}" y="{height - 10}" font-size="13">{escape(name)}</text>'
         )
+        x += _legend_width(name)
     return _svg(width, height, label, body)
 
 
-def stacked_rows(label: str, rows: Sequence[tuple[str, Sequence[tuple[str, int]]]]) -> Markup:
-    """Horizontal bars, one per row (an organization, a place), split into parts."""
+def _legend_width(name: str) -> int:
+    return 40 + int(len(name) * 7.5)  # a 13 px system font, generously
+
+
+def stacked_rows(
+    label: str,
+    rows: Sequence[tuple[str, Sequence[tuple[str, int]]]],
+    parts: Sequence[str] = (),
+) -> Markup:
+    """Horizontal bars, one per row (an organization, a place), split into `parts` (each part
+    keeps its colour whichever rows have it)."""
     width, row_h, left = 900, 28, 330
-    parts = list(dict.fromkeys(name for _, values in rows for name, _ in values))
-    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(parts)}
+    found = list(dict.fromkeys(name for _, values in rows for name, _ in values))
+    everyone = list(dict.fromkeys([*parts, *found]))
+    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(everyone)}
+    parts = [name for name in everyone if name in found]
     top_value = max([sum(v for _, v in values) for _, values in rows] + [1])
     height = 30 + row_h * len(rows) + (30 if len(parts) > 1 else 0)
     body = []
@@ -216,13 +228,13 @@ def stacked_rows(label: str, rows: Sequence[tuple[str, Sequence[tuple[str, int]]
         total = sum(v for _, v in values)
         body.append(f'<text x="{x + 6:.1f}" y="{y + 17}" font-size="13">{total}</text>')
     if len(parts) > 1:
-        y = 20 + row_h * len(rows)
-        for i, part in enumerate(parts):
-            x = left + i * 110
+        y, x = 20 + row_h * len(rows), 10
+        for part in parts:
             body.append(
                 f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour[part]}"/>'
                 f'<text x="{x + 20}" y="{y + 12}" font-size="13">{escape(part)}</text>'
             )
+            x += _legend_width(part)
     return _svg(width, height, label, body)
 
 
@@ -260,7 +272,11 @@ def charts(needs: Needs) -> dict[str, Markup]:
     ]
     return {
         "situations": grouped_bars(_("Situations chosen per day, by language"), days, by_lang),
-        "transfers": stacked_rows(_("Transfers per organization, by outcome"), transfers),
+        "transfers": stacked_rows(
+            _("Transfers per organization, by outcome"),
+            transfers,
+            [names[o] for o in OUTCOMES],
+        ),
         "gave_up": stacked_rows(_("Where callers hung up"), gave_up),
         "texts": grouped_bars(_("Text messages per day"), days, texts),
     }
