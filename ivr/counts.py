@@ -343,12 +343,20 @@ def _observe(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, engine: Engine | None = None, flush_every: float | None = FLUSH_EVERY):
-    """Count calls on `app` into `engine` (phase 2: the store's `app.extensions["db"].engine`)."""
+def init_app(
+    app: Flask,
+    engine: Engine | None = None,
+    flush_every: float | None = FLUSH_EVERY,
+    observe_webhooks: bool = True,
+) -> Counts:
+    """Count calls on `app` into `engine` (phase 2: the store's `app.extensions["db"].engine`).
+
+    `observe_webhooks=False` once ivr/voice.py adds the events of the Step it rendered itself."""
     if "counts" in app.extensions:
         return app.extensions["counts"]
     counts = Counts(engine, flush_every=flush_every)
     app.extensions["counts"] = counts
     app.register_blueprint(status_bp)
-    app.after_request(_observe)
+    if observe_webhooks:
+        app.after_request(_observe)
     return counts

@@ -154,3 +154,21 @@ def test_a_page_without_numbers_or_a_language_without_words_is_a_key_error(pack,
         compose(pack, words, "main", "es")
     with pytest.raises(KeyError):
         compose(pack, {}, "mpp_active", "es")
+
+
+def test_staff_edits_of_sms_yaml_are_read_again_and_a_broken_file_is_a_clear_error(tmp_path):
+    from ivr.sms.compose import SmsWordsError, WordsFile
+
+    source = (ROOT / "prompts" / "sms.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sms.yaml").write_text(source, encoding="utf-8")
+    words = WordsFile(tmp_path)
+    assert words()["en"].header == "Numbers from the asylum info line:"
+    edited = source.replace("Numbers from the asylum info line:", "Asylum line numbers:")
+    (tmp_path / "sms.yaml").write_text(edited + "\n", encoding="utf-8")
+    assert words()["en"].header == "Asylum line numbers:"
+    (tmp_path / "sms.yaml").write_text("en: {header: only}\n", encoding="utf-8")
+    with pytest.raises(SmsWordsError, match="en lacks"):
+        words()
+    (tmp_path / "sms.yaml").unlink()
+    with pytest.raises(SmsWordsError):
+        words()
