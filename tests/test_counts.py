@@ -191,3 +191,19 @@ def test_the_status_callback_counts_how_calls_end_and_nothing_else(counted_app):
         ("", "", "call_ended", "completed")
     ]
     assert client.post("/voice/status", data=params).status_code == 403
+
+
+def test_calls_go_on_and_totals_wait_in_memory_while_the_database_is_down(tmp_path):
+    from ivr import create_app
+    from ivr.sim import Call, FlaskTransport, ScriptedCaller
+
+    app = create_app({"ENV": {"TWILIO_AUTH_TOKEN": "t", "DATA_DIR": str(tmp_path)}})
+    down = create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite3'}")
+    counts = c.init_app(app, down, flush_every=None)
+    call = Call(FlaskTransport(app), "http://hotline.test/voice", auth_token="t")
+    transcript = call.run(ScriptedCaller(["1", "4"]))
+    assert transcript.errors == []
+    assert not counts.flush()
+    events = {(k.lang, k.node, k.event): n for k, n in counts.pending().items()}
+    assert events[("", "", "call_answered")] == 1
+    assert events[("es", "children", "chosen")] == 1
