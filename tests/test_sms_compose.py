@@ -172,3 +172,7 @@ def test_staff_edits_of_sms_yaml_are_read_again_and_a_broken_file_is_a_clear_err
     (tmp_path / "sms.yaml").unlink()
     with pytest.raises(SmsWordsError):
         words()
+
+
+def test_sms_yaml_has_the_words_of_every_language_of_the_line(pack, words):
+    assert set(words) == {language.code for language in pack.languages}
