@@ -215,19 +215,23 @@ def main() -> None:
         for label, url in backends:
             pages(label, url(), args.versions)
         print(
-            f"Webhook throughput (in-process Flask test client, {args.calls} menu steps, "
-            "a published version live):"
+            f"Webhook throughput (in-process Flask test client, {args.calls} menu steps, a "
+            "published version live; best of 3 rounds taken in turn, as the machine's load moves):"
         )
         with tempfile.TemporaryDirectory() as old:
             subprocess.run(
                 f"git archive {args.baseline} | tar -x -C {old}", shell=True, cwd=ROOT, check=True
             )
-            before = throughput(Path(old), args.calls, {})
-            print(f"  file-based store ({args.baseline})  {before:8.0f} requests/s")
-        for label, url in backends:
-            env = {"DATABASE_URL": url()} if label != "SQLite" else {}
-            now = throughput(ROOT, args.calls, env)
-            print(f"  database store, {label:<10}  {now:8.0f} requests/s")
+            variants = [(f"file-based store ({args.baseline})", Path(old), {})]
+            for label, url in backends:
+                env = {"DATABASE_URL": url()} if label != "SQLite" else {}
+                variants.append((f"database store, {label}", ROOT, env))
+            best = {label: 0.0 for label, _, _ in variants}
+            for _ in range(3):
+                for label, root, env in variants:
+                    best[label] = max(best[label], throughput(root, args.calls, env))
+        for label, rate in best.items():
+            print(f"  {label:<28} {rate:8.0f} requests/s")
     finally:
         close_all()
         if server is not None:

@@ -501,12 +501,20 @@ def test_a_filter_nothing_matches_says_so(staff):
     assert "no prompt matches this filter" in page
 
 
-def test_a_full_database_refuses_the_change_plainly_and_the_line_keeps_answering(app, staff):
+def test_a_full_database_refuses_the_change_plainly_and_the_line_keeps_answering(tmp_path):
     import sqlalchemy as sa
 
+    # SQLite only: its max_page_count stands in for a full disk.
+    env = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path / "full")}
+    app = create_app({"ENV": env, "TESTING": True})
+    app.extensions["staff"].add("maria", PASSWORD)
+    staff = app.test_client()
+    staff.post(
+        "/admin/login",
+        data={"name": "maria", "password": PASSWORD, "csrf_token": token(staff, "/admin/login")},
+    )
+    csrf = token(staff)
     database = app.extensions["db"]
-    if not database.is_sqlite:
-        pytest.skip("a full disk is simulated with SQLite's max_page_count")
     content = pack(app)
     prompt = content.flow.language_prompt
     before = first_menu(app)
@@ -520,7 +528,9 @@ def test_a_full_database_refuses_the_change_plainly_and_the_line_keeps_answering
     database.engine.dispose()
     big = "Hola. " + content.raw_texts("es")[prompt] + " ¿Me oye?" * 500
 
-    response = staff.post(f"/admin/prompts/es/{prompt}/text", data={"text": big})
+    response = staff.post(
+        f"/admin/prompts/es/{prompt}/text", data={"text": big, "csrf_token": csrf}
+    )
 
     assert response.status_code == 503
     assert "refused to save" in response.get_data(as_text=True)
