@@ -18,6 +18,16 @@ from pgserver import (  # noqa: E402, F401
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_data_dir(tmp_path_factory):
+    """Apps made by module- or session-wide fixtures keep their data in a tmp folder too."""
+    default = config.SETTINGS["DATA_DIR"]
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("instance")
+        patch.setitem(config.SETTINGS, "DATA_DIR", (str(folder), default[1]))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _data_dir_in_tmp(tmp_path, monkeypatch):
     """Apps made without DATA_DIR keep their database and caches in the test's tmp folder,
