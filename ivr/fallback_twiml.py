@@ -17,10 +17,13 @@ from .audio.manifest import ManifestFile
 from .flow import Prompt
 
 
-def fallback_document(audio_base: str | None = None) -> str:
+def fallback_document(audio_base: str | None = None) -> tuple[str, list[str]]:
     """The help number in each language: <Say> in the language's voice, or with
     ``audio_base`` (where the repository's ``audio/`` folder is served) a <Play> of the
-    committed recording when it speaks the current words."""
+    committed recording when it speaks the current words. Also the names of the languages
+    left out: one with no Twilio voice of its own (Kreyòl) is only ever played from its
+    recordings, never read by another language's voice, so without ``audio_base`` it is
+    left out."""
     pack = current_app.extensions["content"].current()
     audio_dir = Path(current_app.config["SETTINGS"].audio_dir)
     manifest = ManifestFile(audio_dir).current()
@@ -34,10 +37,15 @@ def fallback_document(audio_base: str | None = None) -> str:
         return f"{audio_base.rstrip('/')}/{prompt.lang}/{entry.file}"
 
     prompts: tuple[Prompt, ...] = ()
+    left_out: list[str] = []
     for language in pack.languages:
-        prompts += flow.shared(pack, language.code, "error")
+        said = flow.shared(pack, language.code, "error")
+        if not language.has_say_voice and not all(audio_url(p) for p in said):
+            left_out.append(language.name)
+            continue
+        prompts += said
     step = flow.Step(prompts, hangup=True)
-    return twiml.render(step, pack, lambda state: "", audio_url)
+    return twiml.render(step, pack, lambda state: "", audio_url), left_out
 
 
 @click.command("fallback-twiml")
@@ -60,7 +68,13 @@ def fallback_twiml_command(output: Path | None, audio_base: str | None) -> None:
     """A static TwiML document with the help number in every language (for a TwiML Bin)."""
     if audio_base and not audio_base.startswith(("https://", "http://")):
         raise click.BadParameter("must be an absolute http(s) URL", param_hint="--audio-base")
-    document = fallback_document(audio_base)
+    document, left_out = fallback_document(audio_base)
+    for name in left_out:
+        click.echo(
+            f"warning: {name} is left out: no Twilio voice speaks it, so it needs its "
+            "recordings (--audio-base URL where audio/ is served)",
+            err=True,
+        )
     if output is None:
         click.echo(document)
     else:

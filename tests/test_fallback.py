@@ -125,9 +125,25 @@ def test_fallback_twiml_gives_the_help_number_in_every_language(app, pack, tmp_p
     assert result.exit_code == 0, result.output
     root = ElementTree.fromstring(out.read_text(encoding="utf-8"))
     says = list(root.iter("Say"))
-    assert [s.get("language") for s in says] == [lang.say_language for lang in pack.languages]
+    voiced = [lang for lang in pack.languages if lang.has_say_voice]
+    assert [s.get("language") for s in says] == [lang.say_language for lang in voiced]
     assert all("8 5 8" in s.text or "858" in s.text for s in says)
     assert root[-1].tag == "Hangup"
+
+
+def test_fallback_twiml_never_reads_kreyol_in_another_languages_voice(app, pack, tmp_path):
+    out = tmp_path / "fallback.xml"
+    result = app.test_cli_runner().invoke(args=["fallback-twiml", "--output", str(out)])
+
+    kreyol = pack.language("ht")
+    assert not kreyol.has_say_voice
+    assert f"{kreyol.name} is left out" in result.output  # said to the operator, not callers
+    root = ElementTree.fromstring(out.read_text(encoding="utf-8"))
+    assert list(root.iter("Pause")) == []
+    with_audio = app.test_cli_runner().invoke(
+        args=["fallback-twiml", "--audio-base", "https://files.example.org/audio"]
+    )
+    assert "/audio/ht/" in with_audio.output  # played from its recordings
 
 
 def test_fallback_twiml_can_play_committed_audio_from_absolute_urls(app, pack, tmp_path):
