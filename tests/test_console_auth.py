@@ -54,6 +54,7 @@ def app(tmp_path, database_url):
 
 @pytest.fixture
 def client(app):
+    app.extensions["staff"].set_language("maria", "en")  # her account reads English
     client = app.test_client()
     # These tests read the English wording; tests/test_console_i18n.py covers Spanish.
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
