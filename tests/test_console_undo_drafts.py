@@ -119,9 +119,7 @@ def test_undo_explains_which_later_change_is_in_the_way(app, staff):
     assert len(publisher.versions()) == 2
 
 
-def test_a_text_draft_is_saved_heard_and_published_and_never_reaches_callers_before(
-    app, staff
-):
+def test_a_text_draft_is_heard_then_published_and_never_reaches_callers_before(app, staff):
     prompt = language_prompt(app)
     before = first_menu(app)
 
