@@ -31,6 +31,7 @@ def app(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
     app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development", "DATA_DIR": str(data)}})
     app.extensions["staff"].add("maria", PASSWORD)
+    app.extensions["staff"].set_language("maria", "en")  # her account reads English
     return app
 
 

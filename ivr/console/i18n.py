@@ -6,6 +6,7 @@ Source strings are English; ``es`` is the default because most hotline staff rea
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -34,21 +35,35 @@ def init_babel(app: Flask) -> None:
 
 
 def ui_language() -> str:
-    """The language this staffer reads the console in: their choice, else the browser's."""
+    """The language this staffer reads the console in: their account's (kept in the database,
+    so it follows them to any browser), else the choice made before logging in, else the
+    browser's."""
+    account = g.get("staff_account")
+    if account is not None and account.language in UI_LANGUAGES:
+        return account.language
     chosen = session.get(SESSION_KEY) if _has_session() else None
-    # When the staff table lands (StaffAccount.language), read the account first:
-    #   chosen = chosen or staff_account_language(g.staff_user)
     if chosen in UI_LANGUAGES:
         return chosen
     return request.accept_languages.best_match(list(UI_LANGUAGES)) or DEFAULT_UI
 
 
+def chosen_before_login() -> str | None:
+    """The language picked with the switch on the login page, if any (the account takes it)."""
+    chosen = session.get(SESSION_KEY) if _has_session() else None
+    return chosen if chosen in UI_LANGUAGES else None
+
+
 def set_ui_language(lang: str) -> bool:
-    """Keep the choice (False for a language the console is not written in)."""
+    """Keep the choice: on the staffer's account when logged in (every browser, every
+    machine), in this browser's session otherwise. False for a language the console is not
+    written in."""
     if lang not in UI_LANGUAGES:
         return False
     session[SESSION_KEY] = lang
-    # With the staff table: current_app.extensions["staff"].set_language(g.staff_user, lang)
+    account = g.get("staff_account")
+    if account is not None:
+        current_app.extensions["staff"].set_language(account.name, lang)
+        g.staff_account = replace(account, language=lang)
     return True
 
 

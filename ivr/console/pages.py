@@ -80,6 +80,7 @@ def home() -> str:
     return render_template(
         "console/home.html",
         pack=pack,
+        drafts=publisher().text_drafts(),
         live=publisher().live_version(),
         coverage=catalogue().status(pack),
     )
@@ -125,6 +126,29 @@ def coverage() -> str:
         rows = [r for r in rows if any(wanted(c) and (not lang or c.lang == lang) for c in r)]
     else:
         status = ""
+    reviews = publisher().reviews()
+    checkable = {(c.code, pid) for c in pack.languages for pid in pack.raw_texts(c.code)}
+    review = request.args.get("review", "")
+    if review == "todo":  # words no native speaker checked yet (numbers have no words)
+
+        def unchecked(c: cov.Cell) -> bool:
+            key = (c.lang, c.prompt_id)
+            return key in checkable and key not in reviews and (not lang or c.lang == lang)
+
+        rows = [r for r in rows if any(unchecked(c) for c in r)]
+    else:
+        review = ""
+    unreviewed = {
+        language.code: sum(
+            1
+            for row in every
+            for c in row
+            if c.lang == language.code
+            and (c.lang, c.prompt_id) in checkable
+            and (c.lang, c.prompt_id) not in reviews
+        )
+        for language in pack.languages
+    }
     languages = [language for language in pack.languages if not lang or language.code == lang]
     shown = {language.code for language in languages}
     page = paginate(
@@ -147,6 +171,10 @@ def coverage() -> str:
         node_title=names.title(node) if node else "",
         # The words shown in full: the staffer's own language when the line speaks it.
         read_lang=lang or names.lang,
+        review=review,
+        reviews=reviews,
+        checkable=checkable,
+        unreviewed=unreviewed,
     )
 
 
@@ -343,6 +371,9 @@ def _prompt_page(lang: str, prompt_id: str, status: int = 200, **extra: Any) -> 
         history=history,
         statuses=cov.STATUSES,
         formats=", ".join(sorted(ACCEPTED_FORMATS)),
+        draft=publisher().find_text_draft("text", prompt_id, lang),
+        writer=publisher().text_writers().get((lang, prompt_id)),
+        review=publisher().reviews().get((lang, prompt_id)),
         **extra,
     )
     return page, status
@@ -492,11 +523,40 @@ def publish_draft(lang: str, prompt_id: str, draft_id: str) -> Any:
     return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id))
 
 
+@bp.post("/prompts/<lang>/<prompt_id>/review")
+def mark_reviewed(lang: str, prompt_id: str) -> Any:
+    """A native speaker says these exact words are right (until they change)."""
+    _check_prompt(live_pack(), lang, prompt_id)
+    try:
+        publisher().mark_reviewed(lang, prompt_id, reviewer=_who())
+    except KeyError:
+        abort(404)  # a number said from the directory has no words to check
+    flash(gettext("Marked as checked by a native speaker. Thank you."))
+    return redirect(url_for("console.prompt", lang=lang, prompt_id=prompt_id) + "#review")
+
+
 @bp.post("/prompts/<lang>/<prompt_id>/restore")
 def restore_audio(lang: str, prompt_id: str) -> Any:
     _check_prompt(live_pack(), lang, prompt_id)
     file = request.form.get("file", "")
     require(file_hash(lang, file) is not None)
+    if request.form.get("words") != "yes":
+        try:
+            words = publisher().restore_audio_words(lang, prompt_id, file)
+        except KeyError:
+            abort(404)
+        if words is not None:  # it speaks other words than the prompt has now: ask first
+            pack = live_pack()
+            return render_template(
+                "console/restore_audio.html",
+                lang=lang,
+                language=pack.language(lang),
+                prompt_id=prompt_id,
+                place=_names().place(prompt_id),
+                file=file,
+                now=pack.raw_texts(lang).get(prompt_id, ""),
+                then=words,
+            )
     try:
         version = publisher().restore_audio(lang, prompt_id, file, author=_who())
     except (ContentError, KeyError, ValueError) as exc:
@@ -602,6 +662,18 @@ def save_number(number_id: str) -> Any:
             form=form,
             prompts=_says_number(pack, number_id),
         )
+    if request.form.get("as_draft"):
+        try:
+            draft = publisher().save_number_draft(number_id, author=_who(), **changed)
+        except (ContentError, KeyError, ValueError) as exc:
+            return _directory_page(422, failed=failed, kept=form, problems=_problems(exc))
+        flash(
+            gettext(
+                "Draft saved. Callers still hear the old number. Listen to every prompt that "
+                "says it, then publish."
+            )
+        )
+        return redirect(url_for("console.text_draft", draft_id=draft.id))
     try:
         version = publisher().set_number(number_id, author=_who(), **changed)
     except (ContentError, KeyError, ValueError) as exc:
@@ -653,9 +725,11 @@ ACTIONS = {
     "restore_audio": lazy_gettext("Used earlier audio again"),
     "restore_version": lazy_gettext("Went back to an earlier version"),
     "publish_seed": lazy_gettext("Went back to the installed content"),
+    "undo_version": lazy_gettext("Undid one change"),
+    "mark_reviewed": lazy_gettext("Checked the words as a native speaker"),
 }
 # Actions whose summary is words staff wrote ("before → after"); others name files.
-READABLE = frozenset({"set_text", "set_number", "set_organization"})
+READABLE = frozenset({"set_text", "set_number", "set_organization", "undo_version"})
 
 
 def action_name(action: str) -> str:
@@ -705,6 +779,9 @@ def readable_change(action: str, summary: str) -> str:
         return ""
     if action == "set_text":
         return summary
+    if action == "undo_version":  # "undid version 7: new words → old words"
+        words = summary.partition(": ")[2]
+        return words if "→" in words else ""
     parts = []
     for part in summary.split("; "):
         field, sep, rest = part.partition(": ")

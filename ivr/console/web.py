@@ -20,7 +20,7 @@ from flask_babel import gettext
 
 from . import throttle
 from .accounts import Locked
-from .i18n import set_ui_language
+from .i18n import chosen_before_login, set_ui_language
 from .security import (
     accounts,
     check_csrf,
@@ -123,7 +123,10 @@ def login() -> Any:
         return render_template(
             "console/login.html", next=request.form.get("next", ""), failed=True, name=name
         ), 401
+    picked = chosen_before_login()  # the switch on the login page sets the account's language
     log_in(result.name, result.session_stamp)
+    if picked is not None and picked != result.language:
+        accounts().set_language(result.name, picked)
     current_app.logger.info("staff login: %s", result.name)
     return redirect(_safe_next(request.form.get("next")))
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .history import LaterChange, NotUndoable, UndoBlocked
 from .live import POLL_SECONDS, LiveVersion
 from .models import AudioVersion, AuditEntry, Change, Draft, Version
 from .publisher import Publisher
+from .reviews import Review
+from .text_drafts import TextDraft
 from .versions import VersionStore
 
 __all__ = [
@@ -20,7 +23,12 @@ __all__ = [
     "AuditEntry",
     "Change",
     "Draft",
+    "LaterChange",
+    "NotUndoable",
     "Publisher",
+    "Review",
+    "TextDraft",
+    "UndoBlocked",
     "Version",
     "init_app",
 ]

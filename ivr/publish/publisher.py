@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..atomic import atomic_write
 from ..audio.catalogue import AudioCatalogue
 from ..audio.engines import choose_voice, make_engine
 from ..audio.manifest import (
@@ -41,10 +42,13 @@ from ..db import Database
 from ..db.schema import audio as audio_table
 from ..db.schema import blobs, versions
 from . import changes, edits
-from .audit import AuditLog, change
+from .audit import AuditLog, change, clip
 from .drafts import Drafts
+from .history import History, LaterChange, revert, touched
 from .live import LiveVersion
 from .models import AudioVersion, AuditEntry, Change, Draft, Version
+from .reviews import Review, Reviews
+from .text_drafts import TextDraft, TextDrafts
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,10 @@ class Publisher:
         self.versions_store = live.versions
         self.audit = AuditLog(db)
         self.drafts = Drafts(db, Path(cache_dir) / "drafts")
+        self.text_drafts_store = TextDrafts(db)
+        self.reviews_store = Reviews(db)
+        self.history = History(self.versions_store, self._seed)
+        self.speech_dir = Path(cache_dir) / "speech"
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -295,15 +303,7 @@ class Publisher:
     def restore_audio(self, lang: str, prompt_id: str, file: str, *, author: str) -> Version:
         """Publish an earlier audio file again, and the prompt's text back to the words it
         speaks, so it plays (not <Say>). KeyError if the prompt never had that file."""
-        candidates = [(e, v) for e, v in self._entries(lang, prompt_id) if e.file == file]
-        if not candidates:
-            raise KeyError(f"{lang} {prompt_id} never had audio {file!r}")
-        entry, raw_text = candidates[-1][0], None
-        for candidate, version_id in reversed(candidates):  # newest first; usually one load
-            raw_text = self._raw_text_for(candidate, version_id)
-            if raw_text is not None:
-                entry = candidate
-                break
+        entry, raw_text = self._restorable(lang, prompt_id, file)
 
         def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
             files, summary = base.files, f"audio {file}"
@@ -317,7 +317,55 @@ class Publisher:
 
         return self._commit(author, "restore_audio", edit)
 
+    def restore_audio_words(self, lang: str, prompt_id: str, file: str) -> str | None:
+        """The words ``restore_audio`` would bring back with that file, when they differ from
+        the prompt's current words (None: the same words, or none known). The console asks
+        before changing them. KeyError if the prompt never had that file."""
+        _, raw_text = self._restorable(lang, prompt_id, file)
+        if raw_text is None or self.pack().raw_texts(lang).get(prompt_id) == raw_text:
+            return None
+        return raw_text
+
+    def _restorable(self, lang: str, prompt_id: str, file: str) -> tuple[Entry, str | None]:
+        candidates = [(e, v) for e, v in self._entries(lang, prompt_id) if e.file == file]
+        if not candidates:
+            raise KeyError(f"{lang} {prompt_id} never had audio {file!r}")
+        entry, raw_text = candidates[-1][0], None
+        for candidate, version_id in reversed(candidates):  # newest first; usually one load
+            raw_text = self._raw_text_for(candidate, version_id)
+            if raw_text is not None:
+                entry = candidate
+                break
+        return entry, raw_text
+
     # -- versions --------------------------------------------------------------------------
+
+    def restore_preview(self, version_id: str) -> list[LaterChange]:
+        """Every change published after ``version_id`` that ``restore_version`` would undo
+        (who, when, what, before → after), newest first; KeyError for an unknown version."""
+        with self.db.connect() as conn:
+            return self.history.restore_preview(conn, version_id)
+
+    def undo_version(self, version_id: str, *, author: str) -> Version:
+        """Undo only what ``version_id`` changed, as a NEW version; every later change stays.
+        Raises UndoBlocked (listing them) when a later version changed the same prompt (in
+        that language), number or organization since, NotUndoable for a change that cannot
+        be put back alone (a whole file, a number added), KeyError for an unknown version."""
+
+        def edit(base: _Base) -> tuple[edits.Edit, Manifest]:
+            with self.db.connect() as conn:
+                own, parent_manifest = self.history.undo_plan(conn, version_id)
+            files, manifest = revert(base.files, base.manifest, own, parent_manifest)
+            about = {touched(c) for c in own}
+            kind, lang, target = next(iter(about))
+            what = f"{lang} {target}" if len(about) == 1 and kind == "prompt" else ""
+            what = what or (f"{kind} {target}" if len(about) == 1 else f"version {version_id}")
+            summary = f"undid version {version_id}: " + "; ".join(
+                change(c.after, c.before) if c.kind == "text" else c.target for c in own
+            )
+            return edits.Edit(files, what, summary), manifest
+
+        return self._commit(author, "undo_version", edit)
 
     def restore_version(self, version_id: str, *, author: str) -> Version:
         """Publish a NEW version equal to `version_id` (history is never rewritten).
@@ -344,6 +392,141 @@ class Publisher:
             )
 
         return self._commit(author, "publish_seed", edit)
+
+    # -- drafts of words and numbers: saved, heard, then published -------------------------
+
+    def save_text_draft(self, lang: str, prompt_id: str, text: str, *, author: str) -> TextDraft:
+        """Keep new words for a prompt as a draft (replacing that prompt's draft). Refused
+        like ``set_text`` (ContentError, KeyError) when they could not be published; the
+        line does not change."""
+        files = self._live_files()
+        edit = edits.set_text(files, lang, prompt_id, text)
+        # ContentError now rather than at Publish; the words as the file keeps them.
+        words = self._load(edit.files).raw_texts(lang)[prompt_id]
+        return self.text_drafts_store.save("text", prompt_id, lang, {"text": words}, author=author)
+
+    def save_number_draft(self, number_id: str, *, author: str, **fields: Any) -> TextDraft:
+        """Keep a directory number's new fields as a draft; refused like ``set_number``."""
+        self._load(edits.set_number(self._live_files(), number_id, fields).files)
+        return self.text_drafts_store.save("number", number_id, None, fields, author=author)
+
+    def text_drafts(self) -> list[TextDraft]:
+        """Every draft of words or numbers, newest first."""
+        return self.text_drafts_store.all()
+
+    def text_draft(self, draft_id: str) -> TextDraft:
+        """KeyError if it was published, discarded or never saved."""
+        return self.text_drafts_store.get(draft_id)
+
+    def find_text_draft(self, kind: str, target: str, lang: str | None = None) -> TextDraft | None:
+        return self.text_drafts_store.find(kind, target, lang)
+
+    def draft_pack(self, draft_id: str) -> ContentPack:
+        """The live pack as it would be with the draft published (ContentError if the live
+        content changed since so that it no longer fits)."""
+        draft = self.text_draft(draft_id)
+        return self._load(self._draft_edit(draft, self._live_files()).files)
+
+    def draft_prompts(self, draft_id: str) -> list[tuple[str, str, str, str]]:
+        """Every prompt the draft changes, in every language: (lang, prompt id, the words
+        callers hear now, the words they would hear). A number draft lists every prompt that
+        says the number."""
+        live, drafted = self.pack(), self.draft_pack(draft_id)
+        found = []
+        for language in drafted.languages:
+            now, then = live.texts(language.code), drafted.texts(language.code)
+            found += [
+                (language.code, pid, now.get(pid, ""), then[pid])
+                for pid in sorted(then)
+                if now.get(pid) != then[pid]
+            ]
+        return found
+
+    def draft_speech(self, draft_id: str, lang: str, prompt_id: str) -> Path:
+        """A WAV of the draft's words for that prompt in the computer voice (the same engine,
+        voice and telephony pipeline as "make new audio"), kept in the local cache. Only a
+        preview: nothing is published. KeyError if the draft does not change that prompt."""
+        drafted = self.draft_pack(draft_id)
+        if not any((c, p) == (lang, prompt_id) for c, p, _, _ in self.draft_prompts(draft_id)):
+            raise KeyError(f"the draft does not change {lang} {prompt_id}")
+        text = _text(drafted, lang, prompt_id)
+        choice = choose_voice(drafted.language(lang), self.tts_engine)
+        engine = make_engine(choice.engine, self.tts_client)
+        key = text_sha256(f"{engine.voice_id(choice.settings)}\n{text}")
+        path = self.speech_dir / lang / f"{key}.wav"
+        if not path.exists():
+            audio = to_telephony(engine.synthesize(text, choice.settings))
+            atomic_write(path, audio.data)
+        return path
+
+    def publish_text_draft(self, draft_id: str, *, author: str) -> Version:
+        """Publish the draft as one version (as ``set_text`` / ``set_number`` would), then
+        drop it. KeyError if it is gone; ContentError if the content changed so that it no
+        longer fits (the draft stays)."""
+        draft = self.text_draft(draft_id)
+        if draft.kind == "text":
+            version = self.set_text(
+                str(draft.lang), draft.target, draft.value["text"], author=author
+            )
+        else:
+            version = self.set_number(draft.target, author=author, **draft.value)
+        self.text_drafts_store.discard(draft.id)
+        return version
+
+    def discard_text_draft(self, draft_id: str) -> bool:
+        """Forget a draft; False if it was already gone."""
+        return self.text_drafts_store.discard(draft_id)
+
+    def _draft_edit(self, draft: TextDraft, files: dict[str, bytes]) -> edits.Edit:
+        if draft.kind == "text":
+            return edits.set_text(files, str(draft.lang), draft.target, draft.value["text"])
+        return edits.set_number(files, draft.target, draft.value)
+
+    def _live_files(self) -> dict[str, bytes]:
+        with self.db.connect() as conn:
+            return self._base(conn).files
+
+    # -- translation review ----------------------------------------------------------------
+
+    def mark_reviewed(self, lang: str, prompt_id: str, *, reviewer: str) -> Review:
+        """Record that ``reviewer`` (a native speaker) checked the prompt's current written
+        words, in the audit log too. An edit to the words leaves the mark behind. KeyError
+        for an unknown language or prompt (or one spoken from the directory)."""
+        if not reviewer or not reviewer.strip():
+            raise ValueError("a review needs the reviewer's name")
+        text = self.pack().raw_texts(lang)[prompt_id]
+        with self.db.begin() as conn:
+            review = self.reviews_store.mark(lang, prompt_id, text, reviewer, conn)
+            self.audit.record(
+                who=reviewer,
+                action="mark_reviewed",
+                what=f"{lang} {prompt_id}",
+                summary=clip(text),
+                conn=conn,
+            )
+        return review
+
+    def reviews(self) -> dict[tuple[str, str], Review]:
+        """(lang, prompt id) -> who reviewed the live words and when (absent: not yet)."""
+        pack = self.pack()
+        return self.reviews_store.current(
+            (language.code, pid, text)
+            for language in pack.languages
+            for pid, text in pack.raw_texts(language.code).items()
+        )
+
+    def text_writers(self) -> dict[tuple[str, str], AuditEntry]:
+        """(lang, prompt id) -> the latest audit entry that wrote its words from the console
+        (absent: the words came with the installation)."""
+        found: dict[tuple[str, str], AuditEntry] = {}
+        for entry in self.audit.latest(limit=1_000_000):
+            wrote = entry.action in ("set_text", "undo_version") or (
+                entry.action == "restore_audio" and "; text " in entry.summary
+            )
+            lang, _, pid = entry.what.partition(" ")
+            if wrote and pid and " " not in pid:
+                found.setdefault((lang, pid), entry)
+        return found
 
     def referenced_audio(self) -> set[tuple[str, str]]:
         """``(lang, file)`` of every audio file any version uses (for `flask audio gc`)."""
