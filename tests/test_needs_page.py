@@ -8,9 +8,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 
-from ivr import counts as counting
 from ivr import create_app
 from ivr.console import needs
 
@@ -24,16 +22,13 @@ def app(tmp_path):
         {"ENV": {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}, "TESTING": True}
     )
     app.extensions["staff"].add("maria", PASSWORD)
-    engine = create_engine(f"sqlite:///{tmp_path / 'counts.sqlite3'}")
-    counting.counts_table.metadata.create_all(engine)
-    counting.init_app(app, engine, flush_every=None)
-    needs.init_app(app)
     return app
 
 
 @pytest.fixture
 def staff(app):
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the words asserted below
     page = client.get("/admin/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/admin/login", data={"name": "maria", "password": PASSWORD, "csrf_token": csrf})
