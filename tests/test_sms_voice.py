@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
 from ivr import create_app
+from ivr.db import schema
 from ivr.sim import HANG_UP, Call, CallParty, FlaskTransport, ScriptedCaller
 from ivr.sim import events as ev
 from ivr.sim.captions import prompt_of
@@ -134,3 +136,29 @@ def test_in_development_the_simulators_show_the_text_that_would_arrive(tmp_path,
     [text] = transcript.of(ev.Text)
     assert text.body == compose(pack, load_words(ROOT / "prompts"), "no_mpp", "en").body
     assert after_last_key(transcript)[0] == "text.sent"
+
+
+def test_texting_leaves_no_number_or_callsid_in_any_table(tmp_path, api, database_url):
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_SMS_FROM": SMS_FROM,
+        "SMS_PEPPER": "voice-test-pepper",
+        "TWILIO_API_BASE": api.base_url,
+    }
+    app = create_app({"ENV": env, "TESTING": True})
+    party = CallParty(caller=CALLER, call_sid=new_sid("CA"))
+    transcript = Call(FlaskTransport(app), BASE + "/voice", auth_token=TOKEN, party=party).run(
+        ScriptedCaller(["2", "2", "8", "8", HANG_UP])
+    )
+    assert transcript.errors == [] and len(api.requests) == 2
+    app.extensions["counts"].flush()
+    with app.extensions["db"].connect() as conn:
+        rows = {t.name: conn.execute(select(t)).all() for t in schema.metadata.sorted_tables}
+    assert [r.count for r in rows["sms_quota"]] == [2]
+    assert ("ht", "mpp_closed_menu", "sms_sent", "", 2) in [tuple(r[1:]) for r in rows["counts"]]
+    stored = repr(rows)
+    for needle in (CALLER, CALLER[1:], CALLER[3:], party.call_sid, party.call_sid[2:]):
+        assert needle not in stored
