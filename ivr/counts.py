@@ -47,10 +47,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .content import ContentPack, NodeKind
-from .db import schema
+from .db import schema, upsert
 from .flow import ANSWERED, LANGUAGE_MENU, CallState, Input, Step
 from .security import twilio_signed
-from .upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ class Counts:
                             detail=key.detail,
                             count=n,
                         )
-                        stmt = insert_for(conn, counts_table).values(**values)
+                        stmt = upsert(conn, counts_table).values(**values)
                         conn.execute(
                             stmt.on_conflict_do_update(
                                 index_elements=["day", "lang", "node", "event", "detail"],

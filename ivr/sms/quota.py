@@ -22,8 +22,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import schema
-from ..upsert import insert_for
+from ..db import schema, upsert
 from .settings import DAILY_LIMIT
 
 log = logging.getLogger(__name__)
@@ -113,7 +112,7 @@ class SmsQuota:
         with self.engine.begin() as conn:
             conn.execute(delete(sms_quota).where(sms_quota.c.day < day.isoformat()))
             conn.execute(
-                insert_for(conn, sms_quota)
+                upsert(conn, sms_quota)
                 .values(key_hash=key, day=day.isoformat(), count=0)
                 .on_conflict_do_nothing(index_elements=["key_hash"])
             )
