@@ -81,7 +81,7 @@ class CachedAnswers:
         for name, value in form_fields(environ.get("QUERY_STRING", "").encode("latin-1")):
             args.setdefault(name, value)
         state = voice._state(node, args)
-        texting = voice.can_text(self.texts, form, state.lang)
+        texting = voice.can_text(self.texts, form, snapshot.pack, state)
         inp = voice._input(form, self.facts_max_age_days, texting)
         found = self.cache.get(generation, voice.step_key(state, inp))
         if found is None:

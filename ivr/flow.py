@@ -129,6 +129,45 @@ def _menu_body(
     return _prompts(pack, lang, ids)
 
 
+_SENSITIVE: dict[str, frozenset[str]] = {}
+
+
+def text_sensitive(pack: ContentPack) -> frozenset[str]:
+    """The nodes whose next step can depend on `Input.can_text`: the step from them can end
+    at a menu that announces the text key. Elsewhere (the language menu, help, a transfer's
+    "call one of these" menu) the webhook need not look at the caller's number at all."""
+    found = _SENSITIVE.get(pack.version)
+    if found is not None:
+        return found
+    flow = pack.flow
+    announcing = {n.id for n in flow.nodes.values() if TEXT in n.announce}
+
+    def lands(node_id: str | None) -> bool:
+        seen: set[str] = set()
+        node = flow.nodes.get(node_id or "")
+        while node is not None and node.kind is NodeKind.MESSAGE and node.id not in seen:
+            seen.add(node.id)
+            node = flow.nodes.get(node.next or "")
+        return node is not None and node.id in announcing
+
+    sensitive = set()
+    for node in flow.nodes.values():
+        if node.kind is NodeKind.TRANSFER:
+            hit = bool(announcing)  # it returns to the menu named in its URL
+        elif node.kind is NodeKind.MENU:
+            targets = [o.goto for o in node.options]
+            targets += [node.id, node.repeat, flow.main, flow.help, flow.exhausted]
+            hit = any(lands(t) for t in targets)
+        else:
+            hit = lands(node.id)
+        if hit:
+            sensitive.add(node.id)
+    if len(_SENSITIVE) > 8:
+        _SENSITIVE.clear()
+    found = _SENSITIVE[pack.version] = frozenset(sensitive)
+    return found
+
+
 def text_request(pack: ContentPack, state: CallState, inp: Input) -> str | None:
     """The menu whose page the caller asks to get by text with this input, or None.
 

@@ -151,9 +151,13 @@ def _state(node: str, args: Mapping[str, str]) -> CallState:
     )
 
 
-def can_text(texts, form: Mapping[str, str], lang: str | None) -> bool:
-    """Offer this caller the numbers by text? (ivr.sms.TextService; the number is only read.)"""
-    return texts is not None and texts.offered(form.get("From"), lang)
+def can_text(texts, form: Mapping[str, str], content: ContentPack, state: CallState) -> bool:
+    """Offer this caller the numbers by text? (ivr.sms.TextService; the number is only read.)
+    Asked only where the answer can depend on it (flow.text_sensitive): checking a number
+    costs more than the rest of a cached answer."""
+    if texts is None or state.lang is None or state.node not in flow.text_sensitive(content):
+        return False
+    return texts.offered(form.get("From"), state.lang)
 
 
 def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = False) -> Input:
@@ -191,7 +195,7 @@ def answer_step(node: str, args: Mapping[str, str]) -> Response:
     inp = _input(
         form,
         current_app.config["SETTINGS"].facts_max_age_days,
-        can_text(texts, form, state.lang),
+        can_text(texts, form, pack(), state),
     )
     page = flow.text_request(pack(), state, inp) if inp.can_text else None
     if page is not None:
