@@ -202,7 +202,8 @@ def read_counts(engine: Engine, start: date, end: date) -> list[Any]:
         .where(counts_table.c.day >= start.isoformat(), counts_table.c.day <= end.isoformat())
         .order_by(counts_table.c.day)
     )
-    with engine.connect() as conn:
+    # A read: on the embedded SQLite file it must not take the write lock (ivr.db).
+    with engine.connect().execution_options(hotline_read=True) as conn:
         return [
             (date.fromisoformat(day), lang, node, event, detail, n)
             for day, lang, node, event, detail, n in conn.execute(query)
