@@ -114,11 +114,9 @@ def test_summary_turns_rows_into_what_staff_read(pack):
     assert dict(summary.gave_up) == {"After the information: on the asylum waitlist": 3}
 
 
-def test_the_page_renders_through_flask_babel_once_the_console_sets_it_up(app, staff):
-    from flask_babel import Babel
-
-    Babel(app)
+def test_staff_who_read_spanish_get_the_page_and_the_navigation_in_spanish(app, staff):
     add(app, "", "", "call_answered", n=3)
-    reply = staff.get("/admin/needs/")
-    assert reply.status_code == 200
-    assert "Calls answered: 3" in reply.get_data(as_text=True)
+    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    page = staff.get("/admin/needs/").get_data(as_text=True)
+    assert "Llamadas atendidas: 3" in page
+    assert '<a href="/admin/needs/">Lo que necesitan quienes llaman</a>' in page
