@@ -34,13 +34,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logs.install()  # no control character from a request reaches a log line
 
-    from . import cli, db, voice
+    from . import cli, counts, db, sms, voice
     from .content.store import ContentStore
     from .twiml_cache import TwimlCache
 
-    db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded here
+    database = db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded
     app.extensions["content"] = ContentStore(settings.content_dir)
     app.extensions["twiml_cache"] = TwimlCache()
+    # What callers need, as totals only (ivr/counts.py), and the numbers by text message
+    # (ivr/sms): both before the webhooks and the cached answers, which use them.
+    totals = counts.init_app(app, database.engine)
+    database.on_close(totals.close)
+    sms.init_app(app, engine=database.engine, count=totals.add)
     voice.init_app(app)
     cli.init_app(app)
 
@@ -53,6 +58,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import init_app as init_console
 
     init_console(app)  # the staff console at /admin (sets g.staff_user for the simulator)
+    from .console import needs
+
+    needs.init_app(app)  # "What callers need" at /admin/needs, behind the console's login
     from .console import throttle
 
     throttle.init_app(app)  # after the console: its refusals run before any other hook

@@ -5,7 +5,9 @@ main menu after key 1 in Spanish...), and ivr.twiml_cache holds that document. B
 Flask request, routing it and making a Response costs more than the rest of such a webhook,
 so this WSGI layer (inside SignedVoice, so only verified requests reach it) answers a signed
 POST to /voice or /voice/<node> from the cache when the document is there for the current
-pack and manifest, with the same bytes, headers and log line as the Flask view. Everything
+pack and manifest, with the same bytes, headers, log line and counts (ivr.counts) as the Flask
+view. A press of the text-message key is never answered here: its document is cached by how
+the sending went, which only the view knows after sending. Everything
 else, a cache miss, and any exception here go on to Flask unchanged, where the view renders
 (and caches) the document and the error handlers make sure Twilio never gets a 500.
 """
@@ -35,6 +37,12 @@ class CachedAnswers:
         self.cache = app.extensions["twiml_cache"]
         self.salt = app.config["SETTINGS"].log_salt.reveal()
         self.facts_max_age_days = app.config["SETTINGS"].facts_max_age_days
+        self.counts = app.extensions.get("counts")
+        self.texts = app.extensions.get("sms")
+
+    def _count(self, found: list) -> None:
+        if self.counts is not None:
+            self.counts.add_all(found)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         form = environ.get(FORM_KEY)
@@ -63,18 +71,21 @@ class CachedAnswers:
             found = self.cache.get(generation, voice.ANSWER_KEY)
             if found is None:
                 return None
+            self._count(found[2])
             voice.log_answered(voice.tag(self.salt, form.get("CallSid", "")), snapshot.pack.version)
             return found[0].encode("utf-8")
         node = path[len(STEP_PREFIX) :] if path.startswith(STEP_PREFIX) else ""
-        if not node or "/" in node or path == voice.FALLBACK_PATH:
+        if not node or "/" in node or path in (voice.FALLBACK_PATH, voice.STATUS_PATH):
             return None
         args: dict[str, str] = {}
         for name, value in form_fields(environ.get("QUERY_STRING", "").encode("latin-1")):
             args.setdefault(name, value)
         state = voice._state(node, args)
-        inp = voice._input(form, self.facts_max_age_days)
+        texting = voice.can_text(self.texts, form, snapshot.pack, state)
+        inp = voice._input(form, self.facts_max_age_days, texting)
         found = self.cache.get(generation, voice.step_key(state, inp))
         if found is None:
             return None
+        self._count(found[2])
         voice.log_step(voice.tag(self.salt, form.get("CallSid", "")), state, inp, found[1])
         return found[0].encode("utf-8")

@@ -48,6 +48,31 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "",
         "Verifies `X-Twilio-Signature` on every webhook. Required in production.",
     ),
+    "TWILIO_ACCOUNT_SID": (
+        "",
+        "The account (`AC…`) that sends callers the numbers by text message (Messages API, "
+        "authenticated with `TWILIO_AUTH_TOKEN`). Empty: no text is offered (in development "
+        "they go to the simulators' fake Messages API).",
+    ),
+    "TWILIO_SMS_FROM": (
+        "",
+        "The number texts are sent from (E.164). For Mexican mobiles Twilio advises a U.S. or "
+        "Canadian long code. Not needed with `TWILIO_MESSAGING_SERVICE_SID`.",
+    ),
+    "TWILIO_MESSAGING_SERVICE_SID": (
+        "",
+        "A Messaging Service (`MG…`) that sends the texts; used instead of `TWILIO_SMS_FROM`.",
+    ),
+    "SMS_PEPPER": (
+        "",
+        "Secret key for the 3-texts-a-day limit (a keyed hash of the caller's number, kept one "
+        "day). Required for texts: without it none is offered. Generate with "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`.",
+    ),
+    "TWILIO_API_BASE": (
+        "",
+        "Tests and development only: a base URL standing in for `https://api.twilio.com`.",
+    ),
     "PUBLIC_BASE_URL": (
         "",
         "The public `https://host` Twilio calls, when a proxy rewrites the host or scheme.",
@@ -107,6 +132,11 @@ class Settings:
     tts_engine: str
     facts_max_age_days: int = 180
     hotline_timezone: str = "America/Tijuana"
+    twilio_account_sid: str = ""
+    twilio_sms_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    sms_pepper: Secret = Secret("")
+    twilio_api_base: str = ""
 
     @property
     def development(self) -> bool:
@@ -170,4 +200,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tts_engine=engine,
         facts_max_age_days=max_age,
         hotline_timezone=zone,
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+        twilio_sms_from=get("TWILIO_SMS_FROM"),
+        twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
+        sms_pepper=Secret(get("SMS_PEPPER")),
+        twilio_api_base=get("TWILIO_API_BASE").rstrip("/"),
     )

@@ -42,29 +42,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
-from sqlalchemy import Column, Date, Engine, Integer, MetaData, String, Table, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .content import ContentPack, NodeKind
+from .db import schema, upsert
 from .flow import ANSWERED, LANGUAGE_MENU, CallState, Input, Step
 from .security import twilio_signed
-from .upsert import insert_for
 
 log = logging.getLogger(__name__)
 
-# The contract's table, defined here until the store's schema lands. Phase 2, one line:
-#     from .db.schema import counts as counts_table
-counts_table = Table(
-    "counts",
-    MetaData(),
-    Column("day", Date, primary_key=True),
-    Column("lang", String(16), primary_key=True),
-    Column("node", String(64), primary_key=True),
-    Column("event", String(32), primary_key=True),
-    Column("detail", String(64), primary_key=True),
-    Column("count", Integer, nullable=False),
-)
+# day is the ISO date ("2026-12-01") as text: the same on SQLite and PostgreSQL.
+counts_table = schema.counts
 
 FLUSH_EVERY = 5.0  # seconds
 MAX_KEYS = 20_000  # distinct unsaved keys kept while the database is down
@@ -156,14 +146,14 @@ class Counts:
                 with self.engine.begin() as conn:
                     for key, n in batch.items():
                         values = dict(
-                            day=key.day,
+                            day=key.day.isoformat(),
                             lang=key.lang,
                             node=key.node,
                             event=key.event,
                             detail=key.detail,
                             count=n,
                         )
-                        stmt = insert_for(conn, counts_table).values(**values)
+                        stmt = upsert(conn, counts_table).values(**values)
                         conn.execute(
                             stmt.on_conflict_do_update(
                                 index_elements=["day", "lang", "node", "event", "detail"],
@@ -206,14 +196,18 @@ class Counts:
 
 
 def read_counts(engine: Engine, start: date, end: date) -> list[Any]:
-    """Rows (day, lang, node, event, detail, count) with start <= day <= end."""
+    """Rows (day as a date, lang, node, event, detail, count) with start <= day <= end."""
     query = (
         select(counts_table)
-        .where(counts_table.c.day >= start, counts_table.c.day <= end)
+        .where(counts_table.c.day >= start.isoformat(), counts_table.c.day <= end.isoformat())
         .order_by(counts_table.c.day)
     )
-    with engine.connect() as conn:
-        return list(conn.execute(query))
+    # A read: on the embedded SQLite file it must not take the write lock (ivr.db).
+    with engine.connect().execution_options(hotline_read=True) as conn:
+        return [
+            (date.fromisoformat(day), lang, node, event, detail, n)
+            for day, lang, node, event, detail, n in conn.execute(query)
+        ]
 
 
 # -- what a webhook step means, in events ------------------------------------------------------
@@ -293,7 +287,8 @@ def _org(pack: ContentPack, number_id: str | None) -> str:
     return number.org if number else ""
 
 
-# -- wiring (phase 1: observes the voice webhooks without editing them) -------------------------
+# -- wiring: ivr/voice.py and ivr/answered.py add each step's events; Twilio's call status
+# callback says how calls end -------------------------------------------------------------------
 
 status_bp = Blueprint("call_status", __name__, url_prefix="/voice")
 
@@ -320,43 +315,12 @@ def call_status() -> Response:
         return Response(status=204)
 
 
-def _observe(response: Response) -> Response:
-    """After a voice webhook answered: count what that request meant. Phase 2 replaces this
-    with one call in ivr/voice.py (`counts.add_all(step_events(...))` on the Step it rendered),
-    which saves recomputing the step here."""
-    endpoint = request.endpoint
-    if endpoint not in ("voice.incoming", "voice.step") or response.status_code != 200:
-        return response
-    try:
-        from . import flow, voice
-
-        counts: Counts = current_app.extensions["counts"]
-        pack = current_app.extensions["content"].current()
-        if endpoint == "voice.incoming":
-            counts.add_all(answer_events(flow.answer(pack)))
-        else:
-            node = (request.view_args or {}).get("node", "")
-            state, inp = voice._state(node), voice._input()
-            counts.add_all(step_events(pack, state, inp, flow.next_step(pack, state, inp)))
-    except Exception:  # noqa: BLE001 — counting never fails a call
-        log.exception("counting a webhook failed")
-    return response
-
-
-def init_app(
-    app: Flask,
-    engine: Engine | None = None,
-    flush_every: float | None = FLUSH_EVERY,
-    observe_webhooks: bool = True,
-) -> Counts:
-    """Count calls on `app` into `engine` (phase 2: the store's `app.extensions["db"].engine`).
-
-    `observe_webhooks=False` once ivr/voice.py adds the events of the Step it rendered itself."""
+def init_app(app: Flask, engine: Engine | None, flush_every: float | None = FLUSH_EVERY) -> Counts:
+    """Count calls on `app` into `engine` (the store's ``app.extensions["db"].engine``): the
+    voice webhooks add their events (ivr.voice.count), POST /voice/status how calls end."""
     if "counts" in app.extensions:
         return app.extensions["counts"]
     counts = Counts(engine, flush_every=flush_every)
     app.extensions["counts"] = counts
     app.register_blueprint(status_bp)
-    if observe_webhooks:
-        app.after_request(_observe)
     return counts

@@ -45,6 +45,11 @@ class Input:
     country: str | None = None
     today: date | None = None  # None: no date known, so no section is called old
     facts_max_age_days: int = FACTS_MAX_AGE_DAYS
+    # The text-message key (flow.yaml keys.text) is announced and accepted only for a caller
+    # a text can reach (the webhook decides; the number itself never comes here). After the
+    # webhook tried to send, `text_status` says how it went: sent | failed | over_quota.
+    can_text: bool = False
+    text_status: str | None = None
 
     @property
     def dial_from(self) -> str | None:
@@ -107,9 +112,75 @@ def shared(pack: ContentPack, lang: str, name: str) -> tuple[Prompt, ...]:
     return _prompts(pack, lang, [pack.flow.prompts[name]])
 
 
-def _menu_body(pack: ContentPack, lang: str, node: Node) -> tuple[Prompt, ...]:
-    ids = [o.prompt for o in node.options] + [f"keys.{name}" for name in node.announce]
+TEXT = "text"  # the global key function: these numbers by text message
+TEXT_OUTCOMES = {"sent": "text_sent", "failed": "text_failed", "over_quota": "text_over_quota"}
+
+
+def offers_text(pack: ContentPack, node: Node, inp: Input) -> bool:
+    """This menu announces (and accepts) the text-message key to this caller."""
+    return inp.can_text and TEXT in node.announce and TEXT in pack.flow.keys
+
+
+def _menu_body(
+    pack: ContentPack, lang: str, node: Node, inp: Input = SILENCE
+) -> tuple[Prompt, ...]:
+    announced = [n for n in node.announce if n != TEXT or offers_text(pack, node, inp)]
+    ids = [o.prompt for o in node.options] + [f"keys.{name}" for name in announced]
     return _prompts(pack, lang, ids)
+
+
+_SENSITIVE: dict[str, frozenset[str]] = {}
+
+
+def text_sensitive(pack: ContentPack) -> frozenset[str]:
+    """The nodes whose next step can depend on `Input.can_text`: the step from them can end
+    at a menu that announces the text key. Elsewhere (the language menu, help, a transfer's
+    "call one of these" menu) the webhook need not look at the caller's number at all."""
+    found = _SENSITIVE.get(pack.version)
+    if found is not None:
+        return found
+    flow = pack.flow
+    announcing = {n.id for n in flow.nodes.values() if TEXT in n.announce}
+
+    def lands(node_id: str | None) -> bool:
+        seen: set[str] = set()
+        node = flow.nodes.get(node_id or "")
+        while node is not None and node.kind is NodeKind.MESSAGE and node.id not in seen:
+            seen.add(node.id)
+            node = flow.nodes.get(node.next or "")
+        return node is not None and node.id in announcing
+
+    sensitive = set()
+    for node in flow.nodes.values():
+        if node.kind is NodeKind.TRANSFER:
+            hit = bool(announcing)  # it returns to the menu named in its URL
+        elif node.kind is NodeKind.MENU:
+            targets = [o.goto for o in node.options]
+            targets += [node.id, node.repeat, flow.main, flow.help, flow.exhausted]
+            hit = any(lands(t) for t in targets)
+        else:
+            hit = lands(node.id)
+        if hit:
+            sensitive.add(node.id)
+    if len(_SENSITIVE) > 8:
+        _SENSITIVE.clear()
+    found = _SENSITIVE[pack.version] = frozenset(sensitive)
+    return found
+
+
+def text_request(pack: ContentPack, state: CallState, inp: Input) -> str | None:
+    """The menu whose page the caller asks to get by text with this input, or None.
+
+    The webhook sends it, then asks `next_step` again with `inp.text_status` set; the engine
+    itself never sends anything."""
+    if state.lang is None or pack.language(state.lang) is None or inp.text_status is not None:
+        return None
+    node = pack.flow.nodes.get(state.node)
+    if node is None or node.kind is not NodeKind.MENU or inp.key is None:
+        return None
+    if pack.flow.key_function(inp.key) != TEXT or not offers_text(pack, node, inp):
+        return None
+    return node.id
 
 
 def facts_are_old(checked: str, inp: Input) -> bool:
@@ -157,7 +228,7 @@ def enter(
         node = flow.nodes[node.next]
     prompts += _section_prompts(pack, lang, node, inp)
     if node.kind is NodeKind.MENU:
-        prompts += _menu_body(pack, lang, node)
+        prompts += _menu_body(pack, lang, node, inp)
         return Step(prompts, gather=CallState(lang, node.id), timeout=flow.timeout)
     if node.kind is NodeKind.TRANSFER:
         number = pack.numbers[node.number]
@@ -224,13 +295,22 @@ def _menu(pack: ContentPack, state: CallState, node: Node, inp: Input) -> Step:
         return enter(pack, lang, flow.help, inp=inp)
     if function == "end_call":
         return goodbye(pack, lang)
+    if function == TEXT and offers_text(pack, node, inp):
+        # How the text went (a webhook that did not try says "could not be sent"), then this
+        # same menu again: the caller can still hear the numbers slowly or be transferred.
+        outcome = TEXT_OUTCOMES.get(inp.text_status or "failed", "text_failed")
+        return Step(
+            shared(pack, lang, outcome) + _menu_body(pack, lang, node, inp),
+            gather=CallState(lang, node.id),
+            timeout=flow.timeout,
+        )
     if state.tries >= flow.retries:
         if node.id in (flow.help, flow.exhausted):
             return _help_exhausted(pack, lang, inp)
         return enter(pack, lang, flow.exhausted, inp=inp)
     why = shared(pack, lang, "no_input" if inp.silent else "wrong_key")
     return Step(
-        why + _menu_body(pack, lang, node),
+        why + _menu_body(pack, lang, node, inp),
         gather=replace(state, tries=state.tries + 1),
         timeout=flow.timeout,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -20,7 +21,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from . import flow, twiml
+from . import counts, flow, twiml
 from .content import ContentPack
 from .content.load import TWILIO_COUNTRIES
 from .content.store import Snapshot
@@ -73,26 +74,41 @@ def step_key(state: CallState, inp: Input) -> tuple[str, CallState, Input]:
     return "step", state, inp
 
 
-def _document(key: tuple, engine: Callable[[ContentPack], flow.Step]) -> tuple[str, str]:
-    """The TwiML for this step and where it leads (for the log line), from this request's
-    snapshot. The rendered document is looked up before the engine runs: the engine is a pure
-    function of (pack, state, input), so the same question has the same answer until the pack
-    or the audio manifest changes (see ivr.twiml_cache)."""
+Events = list[tuple[str, str, str, str]]
+
+
+def _document(
+    key: tuple,
+    engine: Callable[[ContentPack], flow.Step],
+    events: Callable[[ContentPack, flow.Step], Events] = lambda content, result: [],
+) -> tuple[str, str, Events]:
+    """The TwiML for this step, where it leads (for the log line) and what it counts (see
+    ivr.counts), from this request's snapshot. The rendered document is looked up before the
+    engine runs: the engine is a pure function of (pack, state, input), so the same question
+    has the same answer, and the same counts, until the pack or the audio manifest changes
+    (see ivr.twiml_cache). ivr.answered serves the same triple without Flask."""
     snapshot = current_app.extensions["content"].snapshot()
     cache = current_app.extensions["twiml_cache"]
 
-    def build() -> tuple[str, str]:
+    def build() -> tuple[str, str, Events]:
         result = engine(snapshot.pack)
         nxt = result.gather or result.dial_action or result.redirect
         body = twiml.render(result, snapshot.pack, state_url, audio_url, offline_url)
-        return body, nxt.node if nxt else "hangup"
+        return body, nxt.node if nxt else "hangup", events(snapshot.pack, result)
 
     return cache.get_or_render(generation(snapshot), snapshot.manifest, key, build)
 
 
+def count(found: Events) -> None:
+    """Add a step's events to the in-memory totals (microseconds; never fails a call)."""
+    totals = current_app.extensions.get("counts")
+    if totals is not None:
+        totals.add_all(found)
+
+
 def render(result: flow.Step) -> Response:
     """TwiML for `result` (already decided) from this request's snapshot."""
-    body, _ = _document(("decided", None, result), lambda content: result)
+    body, _, _ = _document(("decided", None, result), lambda content: result)
     return twiml_response(body)
 
 
@@ -135,7 +151,16 @@ def _state(node: str, args: Mapping[str, str]) -> CallState:
     )
 
 
-def _input(form: Mapping[str, str], facts_max_age_days: int) -> Input:
+def can_text(texts, form: Mapping[str, str], content: ContentPack, state: CallState) -> bool:
+    """Offer this caller the numbers by text? (ivr.sms.TextService; the number is only read.)
+    Asked only where the answer can depend on it (flow.text_sensitive): checking a number
+    costs more than the rest of a cached answer."""
+    if texts is None or state.lang is None or state.node not in flow.text_sensitive(content):
+        return False
+    return texts.offered(form.get("From"), state.lang)
+
+
+def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = False) -> Input:
     digits = form.get("Digits", "")[:MAX_FIELD].strip()
     status = form.get("DialCallStatus") or None
     # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
@@ -148,12 +173,16 @@ def _input(form: Mapping[str, str], facts_max_age_days: int) -> Input:
         country=country if country in TWILIO_COUNTRIES else None,
         today=datetime.now(UTC).date(),
         facts_max_age_days=facts_max_age_days,
+        can_text=texting,
     )
 
 
 def answer_call() -> Response:
     """The first webhook of a call: the language menu."""
-    body, _ = _document(ANSWER_KEY, flow.answer)
+    body, _, found = _document(
+        ANSWER_KEY, flow.answer, lambda content, result: counts.answer_events(result)
+    )
+    count(found)
     log_answered(call_tag(), pack().version)
     return twiml_response(body)
 
@@ -161,8 +190,27 @@ def answer_call() -> Response:
 def answer_step(node: str, args: Mapping[str, str]) -> Response:
     """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
     state = _state(node, args)
-    inp = _input(webhook_form(), current_app.config["SETTINGS"].facts_max_age_days)
-    body, nxt = _document(step_key(state, inp), lambda content: flow.next_step(content, state, inp))
+    form = webhook_form()
+    texts = current_app.extensions.get("sms")
+    inp = _input(
+        form,
+        current_app.config["SETTINGS"].facts_max_age_days,
+        can_text(texts, form, pack(), state),
+    )
+    page = flow.text_request(pack(), state, inp) if inp.can_text else None
+    if page is not None:
+        # The caller pressed the text key where it is offered: send now (TextService waits
+        # at most ~0.9 s for Twilio), then answer with how it went. The document is cached
+        # by that outcome, never by the key alone, so every press sends its own text.
+        outcome = texts.send_page(pack(), form.get("From"), page, state.lang)
+        status = outcome.status if outcome.status in ("sent", "over_quota") else "failed"
+        inp = replace(inp, text_status=status)
+    body, nxt, found = _document(
+        step_key(state, inp),
+        lambda content: flow.next_step(content, state, inp),
+        lambda content, result: counts.step_events(content, state, inp, result),
+    )
+    count(found)
     log_step(call_tag(), state, inp, nxt)
     return twiml_response(body)
 
@@ -183,6 +231,7 @@ def step(node: str) -> Response:
 
 
 FALLBACK_PATH = "/voice/fallback"
+STATUS_PATH = "/voice/status"  # Twilio's call status callback (ivr.counts)
 PORTS = {"http": 80, "https": 443}
 
 

@@ -1,10 +1,9 @@
 """A few hundred emulated calls along different paths: the counts add up exactly, and no
 file, table or log line holds a caller's number or a CallSid afterwards.
 
-The calls drive the real /voice webhooks through the emulator; counting observes them as it
-will in production. Until the flow has the "numbers by text" key (phase 2), callers who
-reached an active-MPP guidance ask the text service directly, with the number their call came
-from, as the webhook will.
+The calls drive the real /voice webhooks through the emulator, with the line's own store (the
+embedded SQLite file in DATA_DIR) and texts sent through twilio's client to a fake Messages
+API on 127.0.0.1; some callers press the text key (8) after a guidance or a city page.
 """
 
 from __future__ import annotations
@@ -14,15 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from ivr import counts as counting
 from ivr import create_app
-from ivr.config import Secret
 from ivr.sim import HANG_UP, Call, CallParty, FlaskTransport, ScriptedCaller
 from ivr.sim.signing import new_sid, signed_headers
-from ivr.sms import SmsQuota, SmsSettings, TextService, load_words
-from ivr.sms.quota import sms_quota
+from ivr.sms import compose, load_words
 from tests.fake_twilio_api import FakeTwilioApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +41,17 @@ def opening(lang: str) -> list[tuple]:
 
 # name: (keys, dial outcomes, expected events, where the caller gave up)
 PATHS = {
-    "active MPP, then hangs up after the guidance": (
-        ["1", "1"],
+    "active MPP, asks for the numbers by text": (
+        ["1", "1", "8"],
         [],
         opening("es")
         + [
             ("es", "main", "menu_reply", "key"),
             ("es", "mpp_active", "chosen", ""),
             ("es", "mpp_active_menu", "menu_offered", ""),
+            ("es", "mpp_active_menu", "menu_reply", "key"),
             ("es", "mpp_active_menu", "sms_sent", ""),
+            ("es", "mpp_active_menu", "menu_offered", ""),
         ],
         ("es", "mpp_active_menu"),
     ),
@@ -96,8 +95,8 @@ PATHS = {
         ],
         ("es", "main"),
     ),
-    "help, organizations, Tijuana": (
-        ["1", "0", "2", "1"],
+    "help, organizations, Tijuana, by text": (
+        ["1", "0", "2", "1", "8"],
         [],
         opening("es")
         + [
@@ -108,6 +107,9 @@ PATHS = {
             ("es", "regions", "menu_offered", ""),
             ("es", "regions", "menu_reply", "key"),
             ("es", "tijuana", "chosen", ""),
+            ("es", "tijuana_menu", "menu_offered", ""),
+            ("es", "tijuana_menu", "menu_reply", "key"),
+            ("es", "tijuana_menu", "sms_sent", ""),
             ("es", "tijuana_menu", "menu_offered", ""),
         ],
         ("es", "tijuana_menu"),
@@ -128,8 +130,8 @@ PATHS = {
         ],
         ("es", "waitlist_menu"),
     ),
-    "active MPP in Kreyol, repeated": (
-        ["2", "1", "9"],
+    "active MPP in Kreyol, repeated, by text": (
+        ["2", "1", "9", "8"],
         [],
         opening("ht")
         + [
@@ -139,7 +141,9 @@ PATHS = {
             ("ht", "mpp_active_menu", "menu_reply", "key"),
             ("ht", "mpp_active", "repeated", ""),
             ("ht", "mpp_active_menu", "menu_offered", ""),
+            ("ht", "mpp_active_menu", "menu_reply", "key"),
             ("ht", "mpp_active_menu", "sms_sent", ""),
+            ("ht", "mpp_active_menu", "menu_offered", ""),
         ],
         ("ht", "mpp_active_menu"),
     ),
@@ -184,7 +188,12 @@ PATHS = {
         ("es", "t_kind"),
     ),
 }
-TEXTED = {"active MPP, then hangs up after the guidance", "active MPP in Kreyol, repeated"}
+# name: the page texted, and in which language
+TEXTED = {
+    "active MPP, asks for the numbers by text": ("mpp_active", "es"),
+    "help, organizations, Tijuana, by text": ("tijuana", "es"),
+    "active MPP in Kreyol, repeated, by text": ("mpp_active", "ht"),
+}
 
 
 @pytest.fixture
@@ -213,21 +222,17 @@ def test_hundreds_of_calls_add_up_exactly_and_leave_no_number_or_callsid(
     tmp_path, api, pack, caplog
 ):
     data = tmp_path / "data"
-    db = tmp_path / "hotline.sqlite3"
-    app = create_app({"ENV": {"TWILIO_AUTH_TOKEN": TOKEN, "DATA_DIR": str(data)}, "TESTING": True})
-    engine = create_engine(f"sqlite:///{db}")
-    counting.counts_table.metadata.create_all(engine)
-    sms_quota.metadata.create_all(engine)
-    counts = counting.init_app(app, engine, flush_every=None)
-    settings = SmsSettings(
-        ACCOUNT, Secret(TOKEN), "+15558675310", "", Secret("walk-pepper"), api.base_url
-    )
-    texts = TextService(
-        settings,
-        load_words(ROOT / "prompts"),
-        quota=SmsQuota(engine, settings.pepper.reveal()),
-        count=counts.add,
-    )
+    env = {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "DATA_DIR": str(data),
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_SMS_FROM": "+15558675310",
+        "SMS_PEPPER": "walk-pepper",
+        "TWILIO_API_BASE": api.base_url,
+    }
+    app = create_app({"ENV": env, "TESTING": True})
+    counts = app.extensions["counts"]
+    words = load_words(ROOT / "prompts")
     transport = FlaskTransport(app)
     callers, sids, texted, expected, where = [], [], [], Counter(), Counter()
     with caplog.at_level(logging.DEBUG):
@@ -241,10 +246,8 @@ def test_hundreds_of_calls_add_up_exactly_and_leave_no_number_or_callsid(
                 transcript = call.run(ScriptedCaller(keys + [HANG_UP], dials))
                 assert transcript.errors == [], name
                 if name in TEXTED:
-                    lang = events[3][0]
-                    outcome = texts.send_page(pack, caller, "mpp_active_menu", lang)
-                    assert outcome.status == "sent"
-                    texted.append(caller)
+                    page, lang = TEXTED[name]
+                    texted.append((caller, compose(pack, words, page, lang).body))
                 # Twilio's status callback once the call is over.
                 form = party.base_params("completed") | {"CallDuration": "42"}
                 url = BASE + "/voice/status"
@@ -258,6 +261,7 @@ def test_hundreds_of_calls_add_up_exactly_and_leave_no_number_or_callsid(
         assert counts.flush()
 
     calls = CALLS_PER_PATH * len(PATHS)
+    engine = app.extensions["db"].engine
     with engine.connect() as conn:
         rows = conn.execute(select(counting.counts_table)).all()
     table = Counter({(r.lang, r.node, r.event, r.detail): r.count for r in rows})
@@ -269,16 +273,16 @@ def test_hundreds_of_calls_add_up_exactly_and_leave_no_number_or_callsid(
     ended_by_key = sum(n for (_, _, event, _), n in table.items() if event == "ended_by_key")
     assert sum(gave_up(table).values()) + ended_by_key == calls
 
-    # The fake Messages API received one text per texting caller, to that caller.
-    assert [r.form["To"] for r in api.requests] == texted
+    # The fake Messages API received exactly one text per caller who pressed 8: that page.
+    assert [(r.form["To"], r.form["Body"]) for r in api.requests] == texted
 
     # No trace of any caller's number or CallSid: files, tables, log lines.
     needles = [c.encode() for c in callers] + [c[1:].encode() for c in callers]
     needles += [c[3:].encode() for c in callers]  # the national number alone
     needles += [s.encode() for s in sids]
-    engine.dispose()
-    stored = [p for p in [*data.rglob("*"), db] if p.is_file()]
-    assert db in stored
+    app.extensions["db"].close()
+    stored = [p for p in data.rglob("*") if p.is_file()]
+    assert data / "hotline.sqlite3" in stored
     for path in stored:
         content = path.read_bytes()
         assert not [n for n in needles if n in content], path

@@ -8,9 +8,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 
-from ivr import counts as counting
 from ivr import create_app
 from ivr.console import needs
 
@@ -24,16 +22,13 @@ def app(tmp_path):
         {"ENV": {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}, "TESTING": True}
     )
     app.extensions["staff"].add("maria", PASSWORD)
-    engine = create_engine(f"sqlite:///{tmp_path / 'counts.sqlite3'}")
-    counting.counts_table.metadata.create_all(engine)
-    counting.init_app(app, engine, flush_every=None)
-    needs.init_app(app)
     return app
 
 
 @pytest.fixture
 def staff(app):
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"  # the words asserted below
     page = client.get("/admin/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/admin/login", data={"name": "maria", "password": PASSWORD, "csrf_token": csrf})
@@ -119,11 +114,9 @@ def test_summary_turns_rows_into_what_staff_read(pack):
     assert dict(summary.gave_up) == {"After the information: on the asylum waitlist": 3}
 
 
-def test_the_page_renders_through_flask_babel_once_the_console_sets_it_up(app, staff):
-    from flask_babel import Babel
-
-    Babel(app)
+def test_staff_who_read_spanish_get_the_page_and_the_navigation_in_spanish(app, staff):
     add(app, "", "", "call_answered", n=3)
-    reply = staff.get("/admin/needs/")
-    assert reply.status_code == 200
-    assert "Calls answered: 3" in reply.get_data(as_text=True)
+    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    page = staff.get("/admin/needs/").get_data(as_text=True)
+    assert "Llamadas atendidas: 3" in page
+    assert '<a href="/admin/needs/">Lo que necesitan quienes llaman</a>' in page

@@ -62,7 +62,7 @@ def test_the_table_holds_only_todays_keyed_hashes_never_the_number(engine):
     quota.take(NUMBER)  # every check first deletes the rows of earlier days
     stored = rows(engine)
     assert [(r.key_hash, r.day, r.count) for r in stored] == [
-        (caller_key(PEPPER, NUMBER, clock.day), clock.day, 1)
+        (caller_key(PEPPER, NUMBER, clock.day), clock.day.isoformat(), 1)
     ]
     dump = "\n".join(engine.raw_connection().driver_connection.iterdump())
     assert NUMBER not in dump and NUMBER[1:] not in dump and "5017122661" not in dump

@@ -5,8 +5,8 @@ policy allows no outside script or style): situations chosen per language and da
 outcomes per organization, where callers give up, texts sent. A CSV export gives the same
 totals, with every count under 5 shown as "<5" so a small number cannot point at a person.
 
-Phase 1: a blueprint of its own (``init_app(app)``) behind the console's login; phase 2 may
-fold it into the console blueprint and its navigation.
+A blueprint of its own at /admin/needs (``init_app(app)``, from ``create_app``) behind the
+console's login, linked from the console's navigation.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from . import events as ev
 from .media import MediaLibrary
 from .signing import CallParty, new_sid, signed_headers
 from .spec import check_reply, parse_twiml
-from .transport import Transport
+from .transport import Transport, texts_to
 
 DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed")
 DTMF_KEYS = frozenset("0123456789*#")
@@ -390,6 +390,8 @@ class Call:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
             reply = self.transport.send("POST", url, params, headers)
         self._emit(ev.Request, method, url, reply.status, round(reply.latency, 4), params)
+        for body in texts_to(self.transport, self.party.caller):
+            self._emit(ev.Text, body)  # the line texted the caller while answering
         problems = check_reply(reply.status, reply.content_type, reply.body)
         root = None
         if reply.status == 200:

@@ -106,6 +106,13 @@ class Hangup(Event):
 
 
 @dataclass(frozen=True)
+class Text(Event):
+    """A text message that reached the caller's phone (from the line's fake Messages API)."""
+
+    body: str
+
+
+@dataclass(frozen=True)
 class Error(Event):
     message: str
     url: str = ""

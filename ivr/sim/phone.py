@@ -114,6 +114,10 @@ class TerminalCaller:
             self._say("  (no key pressed: the menu timed out)")
         elif isinstance(event, ev.Dial):
             self._say(f"  TRANSFER {event.outcome.upper()}")
+        elif isinstance(event, ev.Text):
+            self._say("  TEXT MESSAGE to your phone:")
+            for line in event.body.splitlines():
+                self._say(f"    | {line}")
         elif isinstance(event, ev.Request) and event.status != 200:
             self._say(f"  ! {event.method} {event.url} answered HTTP {event.status}")
         elif isinstance(event, ev.Error):

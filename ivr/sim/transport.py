@@ -32,6 +32,13 @@ class Transport(Protocol):
     ) -> Reply: ...
 
 
+def texts_to(transport: object, number: str) -> list[str]:
+    """Text messages the line sent to `number` since the last look, where the transport can
+    see them (in-process: the app's development outbox, ivr.sim.messages); else none."""
+    look = getattr(transport, "texts", None)
+    return look(number) if look is not None else []
+
+
 class FlaskTransport:
     """Requests go straight into a Flask app, no sockets; URLs keep their scheme and host."""
 
@@ -50,6 +57,10 @@ class FlaskTransport:
         latency = time.perf_counter() - started
         response.close()
         return Reply(response.status_code, response.headers.get("Content-Type", ""), body, latency)
+
+    def texts(self, number: str) -> list[str]:
+        outbox = self.app.extensions.get("sms_outbox")
+        return outbox.inbox(number) if outbox is not None else []
 
 
 class HttpTransport:

@@ -146,6 +146,8 @@ def _event(event: ev.Event, caption) -> dict[str, Any] | None:
         return {"type": "hangup", "reason": event.reason}
     if isinstance(event, ev.Error):
         return {"type": "error", "message": event.message}
+    if isinstance(event, ev.Text):
+        return {"type": "text", "body": event.body}
     return None
 
 

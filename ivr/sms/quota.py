@@ -19,23 +19,16 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Date, Engine, Integer, MetaData, String, Table, delete, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..upsert import insert_for
+from ..db import schema, upsert
 from .settings import DAILY_LIMIT
 
 log = logging.getLogger(__name__)
 
-# The contract's table, defined here until the store's schema lands. Phase 2, one line:
-#     from ..db.schema import sms_quota
-sms_quota = Table(
-    "sms_quota",
-    MetaData(),
-    Column("key_hash", String(64), primary_key=True),
-    Column("day", Date, nullable=False),
-    Column("count", Integer, nullable=False),
-)
+# day is the ISO date ("2026-12-01") as text, as in the store's schema.
+sms_quota = schema.sms_quota
 
 
 def today_utc() -> date:
@@ -110,16 +103,17 @@ class SmsQuota:
             return 0
         try:
             with self.engine.begin() as conn:
-                return conn.execute(delete(sms_quota).where(sms_quota.c.day < day)).rowcount
+                stale = delete(sms_quota).where(sms_quota.c.day < day.isoformat())
+                return conn.execute(stale).rowcount
         except SQLAlchemyError:
             return 0
 
     def _take_db(self, key: str, day: date) -> bool:
         with self.engine.begin() as conn:
-            conn.execute(delete(sms_quota).where(sms_quota.c.day < day))
+            conn.execute(delete(sms_quota).where(sms_quota.c.day < day.isoformat()))
             conn.execute(
-                insert_for(conn, sms_quota)
-                .values(key_hash=key, day=day, count=0)
+                upsert(conn, sms_quota)
+                .values(key_hash=key, day=day.isoformat(), count=0)
                 .on_conflict_do_nothing(index_elements=["key_hash"])
             )
             # One conditional UPDATE: two workers can never both grant the last text.

@@ -1,6 +1,6 @@
 """A caller asks for a page's numbers by text: may we offer it, and send it.
 
-This is all the voice webhook needs (phase 2 wiring):
+This is all the voice webhook needs (ivr/voice.py):
 
     texts = current_app.extensions["sms"]                  # TextService
     texts.offered(request.form.get("From"), lang)          # announce the option?
@@ -14,13 +14,15 @@ put in a URL; only the quota's keyed hash of it is kept, and only for the day.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from ..config import Secret
 from ..content.model import ContentPack
 from .compose import Message, SmsWordsError, Words, WordsFile, compose
 from .eligible import textable_number
@@ -62,13 +64,13 @@ class TextService:
     def words(self) -> Mapping[str, Words]:
         return self._words() if callable(self._words) else self._words
 
-    def offered(self, from_: str | None, lang: str) -> bool:
-        """Announce the text option to this caller? Configured, words for the language, and
-        a number that can receive a text."""
+    def offered(self, from_: str | None, lang: str | None) -> bool:
+        """Announce the text option to this caller? Configured, words for the language (when
+        one is chosen), and a number that can receive a text."""
         if not self.configured or textable_number(from_) is None:
             return False
         try:
-            return lang in self.words()
+            return lang is None or lang in self.words()
         except SmsWordsError:
             return False
 
@@ -108,19 +110,42 @@ class TextService:
         return TextOutcome("sent", "", message)
 
 
+DEV_SMS_FROM = "+15005550006"  # Twilio's test-credentials "valid From" number
+
+
 def init_app(
     app: Any,
     settings: SmsSettings | None = None,
     engine: Engine | None = None,
     count: Count | None = None,
 ) -> TextService:
-    """Put a TextService at app.extensions["sms"] (phase 2: engine = the store's db.engine)."""
-    settings = settings or SmsSettings.from_env()
-    content_dir = Path(app.config["SETTINGS"].content_dir)
+    """Put a TextService at app.extensions["sms"], counting its quota in `engine` (the
+    store's db.engine). In development without TWILIO_ACCOUNT_SID the texts go to an
+    in-process fake Messages API (ivr.sim.messages), at app.extensions["sms_outbox"], so the
+    simulators can show the text that would arrive."""
+    app_settings = app.config["SETTINGS"]
+    settings = settings or SmsSettings.from_settings(app_settings)
+    sender = None
+    if app_settings.development and not settings.account_sid:
+        from ..sim.messages import DEV_ACCOUNT, FakeMessagesApi, InProcessHttpClient
+
+        token = secrets.token_hex(16)
+        outbox = FakeMessagesApi(DEV_ACCOUNT, token, keep_requests=False)
+        settings = replace(
+            settings,
+            account_sid=DEV_ACCOUNT,
+            auth_token=Secret(token),
+            sms_from=settings.sms_from or DEV_SMS_FROM,
+            pepper=settings.pepper or Secret(secrets.token_hex(32)),
+        )
+        sender = SmsSender(settings, http_client=InProcessHttpClient(outbox))
+        app.extensions["sms_outbox"] = outbox
+    content_dir = Path(app_settings.content_dir)
     service = TextService(
         settings,
         WordsFile(content_dir),
         quota=SmsQuota(engine, settings.pepper.reveal()) if settings.pepper else None,
+        sender=sender,
         count=count,
     )
     app.extensions["sms"] = service

@@ -1,28 +1,15 @@
-"""The text-message settings, read from the environment.
+"""The text-message settings: the part of ivr.config.Settings the sender and quota need.
 
-FOR THE LEAD — to be moved into ivr/config.py (SETTINGS and Settings) in phase 2; until then
-this small object reads them itself so ivr/config.py stays untouched:
-
-    "TWILIO_ACCOUNT_SID": ("", "Account that sends the callers' text messages (Messages API)."),
-    "TWILIO_SMS_FROM": ("", "Number texts are sent from (E.164; a U.S./Canadian long code for
-                             Mexican mobiles), unless TWILIO_MESSAGING_SERVICE_SID is set."),
-    "TWILIO_MESSAGING_SERVICE_SID": ("", "Messaging Service (MG...) that sends the texts;
-                                          takes precedence over TWILIO_SMS_FROM."),
-    "SMS_PEPPER": ("", "Secret key of the daily per-caller text limit (HMAC-SHA256); without
-                        it no text is offered."),
-    "TWILIO_API_BASE": ("", "Development/tests only: base URL standing in for
-                             https://api.twilio.com (the fake Messages API)."),
-
-TWILIO_AUTH_TOKEN (already in config.py) authenticates the API calls.
+TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID,
+SMS_PEPPER and (tests, development) TWILIO_API_BASE; documented in ivr/config.py SETTINGS.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..config import Secret
+from ..config import Secret, Settings, load_settings
 
 DAILY_LIMIT = 3  # texts per caller per (UTC) day
 
@@ -43,17 +30,16 @@ class SmsSettings:
         return bool(self.account_sid and self.auth_token and sender and self.pepper)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmsSettings:
-        env = os.environ if environ is None else environ
-
-        def get(name: str) -> str:
-            return env.get(name, "").strip()
-
+    def from_settings(cls, settings: Settings) -> SmsSettings:
         return cls(
-            account_sid=get("TWILIO_ACCOUNT_SID"),
-            auth_token=Secret(get("TWILIO_AUTH_TOKEN")),
-            sms_from=get("TWILIO_SMS_FROM"),
-            messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
-            pepper=Secret(get("SMS_PEPPER")),
-            api_base=get("TWILIO_API_BASE").rstrip("/"),
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            sms_from=settings.twilio_sms_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            pepper=settings.sms_pepper,
+            api_base=settings.twilio_api_base,
         )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmsSettings:
+        return cls.from_settings(load_settings(environ))

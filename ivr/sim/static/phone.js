@@ -154,6 +154,8 @@
         line(say("transferEnded", { outcome: outcome(event.outcome) }), "event");
       } else if (event.type === "hangup") {
         line(ending(event.reason), "event");
+      } else if (event.type === "text") {
+        line(`${say("textMessage")} ${event.body}`, "text");
       } else if (event.type === "error") {
         line(`${say("error")} ${event.message}`, "error");
       }

@@ -1,0 +1,138 @@
+"""Issue #13's "done when", whole: on the browser phone (Debian's Chromium, headless, against a
+real server) a caller presses 8 after a guidance and reads the text message that arrives; the
+fake Twilio Messages API on 127.0.0.1 received exactly that message from twilio's client; the
+console's "What callers need" page shows the call; and afterwards no file under DATA_DIR, no
+table and no log line holds the caller's number or the CallSid."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+
+from ivr import create_app
+from ivr.db import schema
+from ivr.sim.serve import serving
+from ivr.sim.signing import CallParty
+from ivr.sms import compose, load_words
+from tests.conftest import ROOT
+from tests.fake_twilio_api import FakeTwilioApi
+
+pytestmark = needs_chromium
+
+TOKEN = "browser-sms-token"
+ACCOUNT = "AC" + "5" * 32
+SMS_FROM = "+15558675310"
+CALLER = CallParty().caller  # the browser phone's caller
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def api():
+    fake = FakeTwilioApi(ACCOUNT, TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+def traces(caller: str, call_sid: str) -> list[bytes]:
+    """Every way the number or the call could be written down."""
+    digits = caller.lstrip("+")
+    return [s.encode() for s in (caller, digits, digits[1:], call_sid, call_sid[2:])]
+
+
+def test_a_caller_texted_after_a_guidance_reads_it_and_leaves_no_trace(tmp_path, api, pack, caplog):
+    from playwright.sync_api import expect
+
+    data = tmp_path / "data"
+    env = {
+        "HOTLINE_ENV": "development",  # the browser phone is open without a login
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "DATA_DIR": str(data),
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_SMS_FROM": SMS_FROM,
+        "SMS_PEPPER": "browser-test-pepper",
+        "TWILIO_API_BASE": api.base_url,
+    }
+    app = create_app({"ENV": env})
+    # The simulated caller's phone is the fake API's inbox: what it accepted is what arrives.
+    app.extensions["sms_outbox"] = api
+    app.extensions["staff"].add("maria", PASSWORD)
+    texts = pack.texts("es")
+    body = compose(pack, load_words(ROOT / "prompts"), "mpp_active", "es").body
+    tokens: list[str] = []
+
+    with caplog.at_level(logging.DEBUG), serving(app) as server, chromium() as browser:
+        page = browser.new_page(locale="en-US")
+        page.set_default_timeout(TIMEOUT_MS)
+
+        def keep_token(response) -> None:
+            if "/simulator/api/" in response.url and response.ok:
+                tokens.append(response.json().get("token") or "")
+
+        page.on("response", keep_token)
+        page.goto(f"{server}/simulator?speed=20")
+        page.click("#call")
+        captions = page.locator("#captions li")
+
+        def heard(text: str) -> None:
+            expect(captions.filter(has_text=text).first).to_be_visible()
+
+        def press(key: str) -> None:
+            page.click(f'.key[data-key="{key}"]')
+
+        heard(texts["language.option"])
+        press("1")
+        heard(texts["main.mpp_active"])
+        press("1")
+        heard(texts["keys.text"])  # after the guidance, with the menu's options
+        press("8")
+        message = page.locator('#captions li[data-kind="text"]')
+        expect(message).to_have_count(1)
+        expect(message).to_contain_text("Text message to your phone:")
+        for line in body.splitlines():
+            expect(message).to_contain_text(line)
+        heard(texts["text.sent"])
+        page.click("#hangup")
+
+        [request] = api.requests
+        assert request.form == {"To": CALLER, "From": SMS_FROM, "Body": body}
+        assert request.auth == (ACCOUNT, TOKEN)
+
+        # The counts page shows the call and the text.
+        page.goto(f"{server}/admin/login")
+        page.fill("#name", "maria")
+        page.fill("#password", PASSWORD)
+        page.press("#password", "Enter")
+        page.goto(f"{server}/admin/needs/")
+        expect(page.locator("main")).to_contain_text("Calls answered: 1")
+        html = page.content()
+        assert re.search(r"· sent: 1</title>", html)
+        assert "active MPP case" in html
+
+    # The CallSid rode in the browser's continuation token (signed, not secret): read it.
+    _, state = URLSafeSerializer("unused").loads_unsafe(next(t for t in tokens if t))
+    caller, _line, call_sid, _account = state["party"]
+    assert caller == CALLER and call_sid.startswith("CA")
+    needles = traces(CALLER, call_sid)
+
+    app.extensions["counts"].flush()
+    database = app.extensions["db"]
+    with database.connect() as conn:
+        rows = {t.name: conn.execute(select(t)).all() for t in schema.metadata.sorted_tables}
+    assert ("es", "mpp_active_menu", "sms_sent", "", 1) in [r[1:] for r in rows["counts"]]
+    assert len(rows["sms_quota"]) == 1  # the keyed hash of today, nothing else
+    stored = repr(rows).encode()
+    assert not [n for n in needles if n in stored]
+    database.close()
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert data / "hotline.sqlite3" in files
+    for path in files:
+        content = path.read_bytes()
+        assert not [n for n in needles if n in content], path
+    logged = "\n".join(r.getMessage() for r in caplog.records).encode()
+    assert caplog.records
+    assert not [n for n in needles if n in logged]
