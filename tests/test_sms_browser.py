@@ -61,6 +61,7 @@ def test_a_caller_texted_after_a_guidance_reads_it_and_leaves_no_trace(tmp_path,
     # The simulated caller's phone is the fake API's inbox: what it accepted is what arrives.
     app.extensions["sms_outbox"] = api
     app.extensions["staff"].add("maria", PASSWORD)
+    app.extensions["staff"].set_language("maria", "en")  # the words asserted below
     texts = pack.texts("es")
     body = compose(pack, load_words(ROOT / "prompts"), "mpp_active", "es").body
     tokens: list[str] = []
