@@ -201,10 +201,15 @@ def call_until(app: Flask, words: str, timeout: float = 3.0) -> str:
 
 def heard(app: Flask) -> str:
     """What a caller hears on a new call: its TwiML with each <Play> of published audio
-    replaced by the words that file speaks (from the live audio manifest), so a test of the
-    words holds whether the line says them with <Say> or plays fresh audio of them. A file
-    the manifest does not name stays a <Play>."""
-    twiml = call(app)
+    replaced by the words that file speaks, so a test of the words holds whether the line
+    says them with <Say> or plays fresh audio of them."""
+    return as_heard(app, call(app))
+
+
+def as_heard(app: Flask, twiml: str) -> str:
+    """``twiml`` with each <Play> replaced by the words its audio speaks, as the live audio
+    manifest of ``app`` says (served by ``app`` or by another machine of the same line). A
+    file the manifest does not name stays a <Play>."""
     manifest = app.extensions["content"].snapshot().manifest
     words = {(e.language, e.file): e.text for e in manifest.entries.values()} if manifest else {}
 
