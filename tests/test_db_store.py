@@ -4,12 +4,15 @@ may still play, a version says what it changed, and a publish is all or nothing.
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from test_publish_support import call, edited, first_prompt, make_line, played
+from test_publish_support import call, edited, first_prompt, make_line, played, seed_text
 
+from ivr.content import load_pack
 from ivr.db import Database, engine_url, schema
 
 TEXT_EDIT_BUDGET = 20_000  # bytes a text edit may add to the database (audio aside)
@@ -18,6 +21,11 @@ TEXT_EDIT_BUDGET = 20_000  # bytes a text edit may add to the database (audio as
 @pytest.fixture
 def line(tmp_path, database_url):
     return make_line(tmp_path, database_url)
+
+
+def stored_blobs(line) -> dict[str, bytes]:
+    """Every blob's hash and its contents as stored (compressed)."""
+    return {row.sha256: bytes(row.data) for row in line.query(schema.blobs.select())}
 
 
 def database_bytes(line) -> int:
@@ -54,13 +62,17 @@ def test_a_text_edit_stores_only_the_changed_file(line):
     pack = publisher.pack()
     prompt = first_prompt(pack)
     publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
-    blobs_before, size_before = len(line.query(schema.blobs.select())), database_bytes(line)
+    blobs_before, size_before = stored_blobs(line), database_bytes(line)
 
     publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
 
     added = database_bytes(line) - size_before
-    assert len(line.query(schema.blobs.select())) == blobs_before + 1  # text/es.yaml only
-    assert 0 < added <= TEXT_EDIT_BUDGET, added
+    new_blobs = {sha: data for sha, data in stored_blobs(line).items() if sha not in blobs_before}
+    # text/es.yaml, and the Spanish part of the audio manifest naming the fresh audio of the
+    # new words (the other languages' parts are shared with the version before).
+    assert len(new_blobs) == 2
+    manifest_part = next(d for d in new_blobs.values() if b'"prompt_id"' in zlib.decompress(d))
+    assert 0 < added - len(manifest_part) <= TEXT_EDIT_BUDGET, added
 
 
 def test_prune_keeps_the_newest_the_live_one_and_the_audio_they_play(line):
@@ -68,11 +80,11 @@ def test_prune_keeps_the_newest_the_live_one_and_the_audio_they_play(line):
     publisher = app.extensions["publisher"]
     pack = publisher.pack()
     prompt = first_prompt(pack)
-    publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
-    rebuilt = publisher.rebuild_audio("es", prompt, author="ana")
-    for word in ("Dos", "Tres"):
+    # Each text edit goes out with computer audio of its words.
+    first = publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
+    for word in ("Dos", "Tres", "Cuatro"):
         publisher.set_text("es", prompt, edited(pack, prompt, word), author="ana")
-    publisher.restore_version(rebuilt.id, author="ana")  # version 5 plays version 2's audio
+    publisher.restore_version(first.id, author="ana")  # version 5 plays version 1's audio
     audio = played(call(app), "es")
     assert audio is not None and line.stored_audio("es", audio) is not None
 
@@ -108,25 +120,30 @@ def test_prune_never_removes_the_live_version(line):
 
 
 def test_a_version_says_what_it_changed(line):
+    english = first_prompt(load_pack(line.prompts), "en")
+    seed_text(line, "en", english, edited(load_pack(line.prompts), english, "Hello", "en"))
     publisher = line.app().extensions["publisher"]
     pack = publisher.pack()
     prompt = first_prompt(pack)
     number = next(iter(pack.numbers))
+    audio = publisher.rebuild_audio("en", english, author="ana")  # its seed audio was stale
     text = publisher.set_text("es", prompt, edited(pack, prompt, "Hola"), author="ana")
     dialled = publisher.set_number(number, label="A new label", author="ana")
-    audio = publisher.rebuild_audio("es", prompt, author="ana")
 
+    # The new words go out with computer audio of them, in the same version.
     assert [(c.kind, c.lang, c.target) for c in publisher.version_changes(text.id)] == [
-        ("text", "es", prompt)
+        ("text", "es", prompt),
+        ("audio", "es", prompt),
     ]
-    (change,) = publisher.version_changes(text.id)
-    assert change.before == pack.raw_texts("es")[prompt] and change.after.startswith("Hola. ")
+    words, fresh = publisher.version_changes(text.id)
+    assert words.before == pack.raw_texts("es")[prompt] and words.after.startswith("Hola. ")
+    assert fresh.after == played(call(line.app()), "es") != fresh.before
     (change,) = publisher.version_changes(dialled.id)
     assert (change.kind, change.target) == ("number", number)
     assert change.after["label"] == "A new label" and change.before["e164"] == change.after["e164"]
     (change,) = publisher.version_changes(audio.id)
-    assert (change.kind, change.lang, change.target) == ("audio", "es", prompt)
-    assert change.after == played(call(line.app()), "es") != change.before
+    assert (change.kind, change.lang, change.target) == ("audio", "en", english)
+    assert change.after == played(call(line.app()), "en") != change.before
     with pytest.raises(KeyError):
         publisher.version_changes("99")
 
@@ -146,5 +163,10 @@ def test_a_publish_whose_audit_entry_fails_leaves_nothing_behind(line, monkeypat
     with pytest.raises(RuntimeError):
         publisher.set_text("es", prompt, edited(pack, prompt, "Dos"), author="ana")
 
-    assert line.stored_rows() == stored  # no version, no pointer move, no blob
+    now = line.stored_rows()
+    made_before_the_lock = set(now.pop("audio")) - set(stored.pop("audio"))
+    assert now == stored  # no version, no pointer move, no blob, no audit entry
+    # Only the computer audio of "Dos", made before the lock, stays: no version plays it,
+    # and prune removes it once it is an hour old.
+    assert len(made_before_the_lock) == 1
     assert call(app) == served and call(line.app()) == served

@@ -7,7 +7,16 @@ import os
 import subprocess
 
 import pytest
-from test_publish_support import ROOT, call, edited, eventually, first_prompt, make_line, played
+from test_publish_support import (
+    ROOT,
+    call,
+    edited,
+    eventually,
+    first_prompt,
+    heard,
+    make_line,
+    played,
+)
 
 from ivr.audio.manifest import load_manifest, save_manifest
 
@@ -43,7 +52,7 @@ def test_publish_seed_then_list_restore_and_read_the_log(line):
         "set_text",
         "publish_seed",
     ]
-    assert "Hola." not in call(line.app())
+    assert "Hola." not in heard(line.app())
 
 
 def test_restore_of_an_unknown_version_is_a_usage_error(line):
@@ -159,7 +168,7 @@ def test_scripted_edits_publish_like_the_console_and_refusals_write_nothing(line
     for refused in (no_key, bad_number, unknown, no_language):
         assert "nothing was published" in refused.output
     assert line.stored_rows() == stored
-    assert "Hola." in call(line.app())
+    assert "Hola." in heard(line.app())
 
 
 def test_prune_keeps_the_newest_versions_and_the_live_one(line):

@@ -4,7 +4,7 @@ and the audit log says who did what (and nothing about callers)."""
 from __future__ import annotations
 
 import pytest
-from test_publish_support import call, edited, first_prompt, make_line
+from test_publish_support import edited, first_prompt, heard, make_line
 
 from ivr.publish import yamledit
 from ivr.publish.versions import VersionStore
@@ -129,4 +129,4 @@ def test_the_audit_log_says_who_did_what_and_never_who_called(line):
     assert publisher.audit_log(limit=1) == entries[:1]
     everything = line.everything_stored()
     assert caller.encode() not in everything and b"CAcaller" not in everything
-    assert "Hola." in call(app)
+    assert "Hola." in heard(app)

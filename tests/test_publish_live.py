@@ -14,12 +14,15 @@ from test_publish_support import (
     edited,
     eventually,
     first_prompt,
+    heard,
+    heard_until,
     make_line,
     played,
+    staff_recorded_seed,
     verbs,
 )
 
-from ivr.content import ContentError
+from ivr.content import ContentError, load_pack
 
 
 @pytest.fixture
@@ -43,17 +46,18 @@ def test_a_text_published_in_one_worker_is_served_by_another(line):
     worker_a, worker_b = line.app(), line.app()
     pack = worker_a.extensions["content"].current()
     prompt = first_prompt(pack)
-    assert played(call(worker_b), "es") is not None
+    seed = call(worker_b)
+    assert played(seed, "es") is not None
 
     version = worker_a.extensions["publisher"].set_text(
         "es", prompt, edited(pack, prompt, "Bienvenida"), author="ana"
     )
 
     # No reload: worker B's background thread notices the live pointer moved.
-    twiml = call_until(worker_b, "Bienvenida.")
-    assert "Bienvenida." in twiml
-    assert played(twiml, "es") is None  # the old recording no longer speaks it: <Say>
-    assert played(twiml, "en") is not None  # other languages keep their audio
+    assert "Bienvenida." in heard_until(worker_b, "Bienvenida.")
+    twiml = call(worker_b)
+    assert played(twiml, "es") != played(seed, "es")  # new audio: the old one no longer speaks it
+    assert played(twiml, "en") == played(seed, "en")  # other languages keep their audio
     assert worker_b.extensions["content"].snapshot().version == version.id == "1"
 
 
@@ -67,11 +71,12 @@ def test_the_seed_prompts_folder_is_no_longer_served_after_a_publish(line):
     texts.write_text(yaml_text.replace(raw, f"Castellano. {raw}"), encoding="utf-8")
     assert "Castellano. " in texts.read_text(encoding="utf-8")
 
-    assert "Castellano" not in call(line.app())
-    assert "Hola." in call(line.app())
+    assert "Castellano" not in heard(line.app())
+    assert "Hola." in heard(line.app())
 
 
 def test_one_request_keeps_the_pack_and_manifest_of_one_version(line):
+    staff_recorded_seed(line, "es", first_prompt(load_pack(line.prompts)))  # left out of date
     app = line.app()
     store, catalogue = app.extensions["content"], app.extensions["audio"]
     publisher = line.app().extensions["publisher"]  # another worker publishes mid-request
@@ -89,16 +94,19 @@ def test_one_request_keeps_the_pack_and_manifest_of_one_version(line):
         assert store.snapshot() is before
         assert store.current().text("es", prompt) == first
         assert catalogue.manifest() is before.manifest
-        assert catalogue.url_for("es", prompt, first) is None  # version 1 has no audio for it
+        # Version 1 keeps the staff recording of the seed words: out of date, never played.
+        assert catalogue.url_for("es", prompt, first) is None
 
     eventually(lambda: store.snapshot().version == "3")  # the other worker's publish arrives
     with app.test_request_context("/voice", method="POST"):
         after = store.snapshot()
         assert (before.version, after.version) == ("1", "3")
         assert after.pack.text("es", prompt) == second
-        # Version 3 keeps version 2's rebuilt audio, which speaks the first text: stale.
-        assert after.manifest.get("es", prompt).text == first
-        assert catalogue.url_for("es", prompt, second) is None
+        # Version 2's rebuilt audio was computer-made, so version 3 went out with fresh
+        # computer audio of the second text; the audio of the first is no longer played.
+        assert after.manifest.get("es", prompt).text == second
+        assert catalogue.url_for("es", prompt, first) is None
+        assert catalogue.url_for("es", prompt, second) is not None
 
 
 def test_a_refused_edit_writes_nothing_and_the_line_keeps_serving(line):
@@ -152,11 +160,11 @@ def test_a_damaged_live_version_is_refused_and_the_last_good_one_served(line):
     prompt = first_prompt(pack)
     publisher.set_text("es", prompt, edited(pack, prompt, "Uno"), author="ana")
     worker = line.app()
-    assert "Uno." in call(worker)
+    assert "Uno." in heard(worker)
     line.publish_damaged("flow.yaml", b"nodes: [")
 
     time.sleep(10 * POLL)  # the worker has looked at the new live version by now
-    assert "Uno." in call(worker)
+    assert "Uno." in heard(worker)
 
 
 def test_two_staff_publishing_at_once_both_keep_their_edit(line):
@@ -194,5 +202,5 @@ def test_a_worker_starting_with_a_damaged_live_version_serves_the_newest_good_on
 
     starting = line.app()
 
-    assert "Uno." in call(starting)
+    assert "Uno." in heard(starting)
     assert starting.extensions["content"].snapshot().version == "1"

@@ -13,7 +13,7 @@ import shutil
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,8 +23,10 @@ from flask import Flask
 from ivr import create_app
 from ivr.audio.manifest import load_manifest, save_manifest
 from ivr.content import ContentPack, load_pack
+from ivr.content.load import text_file
 from ivr.db import Database, engine_url, schema
 from ivr.flow import answer
+from ivr.publish import edits
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL = 0.05  # seconds between a test worker's looks at the live pointer (production: 0.5)
@@ -195,6 +197,61 @@ def call_until(app: Flask, words: str, timeout: float = 3.0) -> str:
 
     eventually(check, timeout)
     return last
+
+
+def heard(app: Flask) -> str:
+    """What a caller hears on a new call: its TwiML with each <Play> of published audio
+    replaced by the words that file speaks, so a test of the words holds whether the line
+    says them with <Say> or plays fresh audio of them."""
+    return as_heard(app, call(app))
+
+
+def as_heard(app: Flask, twiml: str) -> str:
+    """``twiml`` with each <Play> replaced by the words its audio speaks, as the live audio
+    manifest of ``app`` says (served by ``app`` or by another machine of the same line). A
+    file the manifest does not name stays a <Play>."""
+    manifest = app.extensions["content"].snapshot().manifest
+    words = {(e.language, e.file): e.text for e in manifest.entries.values()} if manifest else {}
+
+    def spoken(play: re.Match) -> str:
+        return words.get((play[1], play[2]), play[0])
+
+    return re.sub(r"<Play>/audio/([^/<]+)/([^<]+)</Play>", spoken, twiml)
+
+
+def heard_until(app: Flask, words: str, timeout: float = 3.0) -> str:
+    """What a caller hears on a new call once it contains ``words`` (or after ``timeout``)."""
+    last = ""
+
+    def check() -> bool:
+        nonlocal last
+        last = heard(app)
+        return words in last
+
+    eventually(check, timeout)
+    return last
+
+
+def seed_text(line: Line, lang: str, prompt_id: str, text: str) -> None:
+    """Change a prompt's words in the seed files themselves, as a developer's commit would:
+    the seed audio of it no longer speaks them (out of date), so the line says them with <Say>
+    until audio is rebuilt."""
+    files = {
+        str(path.relative_to(line.prompts)): path.read_bytes()
+        for path in line.prompts.rglob("*.yaml")
+    }
+    name = text_file(lang)
+    (line.prompts / name).write_bytes(edits.set_text(files, lang, prompt_id, text).files[name])
+
+
+def staff_recorded_seed(line: Line, lang: str, prompt_id: str) -> None:
+    """Mark the seed audio of a prompt as a staff recording: a later text edit leaves it out
+    of date (for staff to record again) instead of making computer audio of the new words."""
+    manifest = load_manifest(line.audio)
+    entry = manifest.get(lang, prompt_id)
+    assert entry is not None, f"seed audio for {lang} {prompt_id}"
+    manifest.put(replace(entry, source={"kind": "staff", "by": "ana"}))
+    save_manifest(line.audio, manifest)
 
 
 def played(twiml: str, lang: str) -> str | None:

@@ -16,7 +16,7 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +153,10 @@ class Publisher:
         are spoken from the directory). Its audio turns stale, so the line says the new text
         with <Say> until audio is rebuilt or recorded."""
         return self._commit(
-            author, "set_text", lambda base: edits.set_text(base.files, lang, prompt_id, text)
+            author,
+            "set_text",
+            lambda base: edits.set_text(base.files, lang, prompt_id, text),
+            refresh_audio=True,
         )
 
     def set_number(self, number_id: str, *, author: str, **fields: Any) -> Version:
@@ -161,7 +164,10 @@ class Publisher:
         (None removes an optional field). KeyError for an unknown number, ValueError for an
         unknown field, ContentError when the pack would be invalid (a bad E.164 included)."""
         return self._commit(
-            author, "set_number", lambda base: edits.set_number(base.files, number_id, fields)
+            author,
+            "set_number",
+            lambda base: edits.set_number(base.files, number_id, fields),
+            refresh_audio=True,
         )
 
     def set_organization(self, org_id: str, *, author: str, **fields: Any) -> Version:
@@ -170,6 +176,18 @@ class Publisher:
             author,
             "set_organization",
             lambda base: edits.set_organization(base.files, org_id, fields),
+            refresh_audio=True,
+        )
+
+    def mark_checked(self, section: str, *, author: str, day: date) -> Version:
+        """Record that a section's facts were checked on ``day`` (callers hear the new date,
+        and no longer that things may have changed). ``section`` is a node id or situation
+        name; KeyError for a section that carries no date."""
+        return self._commit(
+            author,
+            "mark_checked",
+            lambda base: edits.set_checked(base.files, section, day),
+            refresh_audio=True,
         )
 
     # -- audio -----------------------------------------------------------------------------
@@ -608,9 +626,16 @@ class Publisher:
         author: str,
         action: str,
         edit: Callable[[_Base], edits.Edit | tuple[edits.Edit, Manifest]],
+        *,
+        refresh_audio: bool = False,
     ) -> Version:
+        """``refresh_audio``: computer-voice audio of every prompt whose words the change
+        alters is made before the lock and published with it, in every language, so callers
+        never hear words through a fallback voice (or, for a language with no voice of its
+        own, another language's) while audio waits to be rebuilt."""
         if not author or not author.strip():
             raise ValueError("every change needs the staff member's name (author)")
+        fresh = self._prebuild_computer_audio(edit) if refresh_audio else {}
         with self.db.publishing() as conn:
             base = self._base(conn)
             result = edit(base)
@@ -623,6 +648,8 @@ class Publisher:
                 return self.versions_store.meta(base.version, base.version)  # nothing changed
             # Raises ContentError naming every problem: nothing is written.
             pack = self._load(change_.files)
+            if fresh:
+                manifest = _with_fresh_audio(pack, manifest, fresh)
             summary = f"{change_.what}: {change_.summary}"
             version = self.versions_store.write(
                 conn,
@@ -649,6 +676,29 @@ class Publisher:
         self.store.reload()
         log.info("published version %s by %s: %s", version.id, author, action)
         return replace(version, live=True)
+
+    def _prebuild_computer_audio(
+        self, edit: Callable[[_Base], edits.Edit | tuple[edits.Edit, Manifest]]
+    ) -> dict[tuple[str, str, str], Entry]:
+        """The edit applied to the live version as it is now, and computer audio for every
+        prompt whose computer-made audio would then speak other words, keyed by (language,
+        prompt, spoken words). Made outside the publish lock (speech synthesis is slow); the
+        commit uses an entry only if its words are still the ones to speak."""
+        with self.db.connect() as conn:
+            base = self._base(conn)
+        result = edit(base)
+        change_, manifest = result if isinstance(result, tuple) else (result, base.manifest)
+        try:
+            pack = self._load(change_.files)
+        except ContentError:
+            return {}  # refused: the commit says why, with nothing written
+        built: dict[tuple[str, str, str], Entry] = {}
+        for lang, prompt_id, words in _stale_computer_audio(pack, manifest):
+            try:
+                built[(lang, prompt_id, words)] = self._synthesize(pack, lang, prompt_id)
+            except Exception:  # the change still goes out; callers hear it as before
+                log.exception("no computer audio for %s %s; it stays out of date", lang, prompt_id)
+        return built
 
     def _commit_audio(self, author: str, action: str, entry: Entry, summary: str) -> Version:
         what = f"{entry.language} {entry.prompt_id}"
@@ -768,6 +818,30 @@ def _text(pack: ContentPack, lang: str, prompt_id: str) -> str:
         return pack.spoken(lang)[prompt_id]  # audio speaks the spoken words
     except KeyError:
         raise KeyError(f"no prompt {prompt_id!r} in {lang}") from None
+
+
+def _stale_computer_audio(pack: ContentPack, manifest: Manifest) -> list[tuple[str, str, str]]:
+    """(language, prompt, spoken words) of every prompt whose computer-made audio speaks
+    other words than the pack's. Staff recordings are left for staff to record again, and
+    prompts with no audio at all are left to ``make_audio``."""
+    stale = []
+    for language in pack.languages:
+        for prompt_id, words in pack.spoken(language.code).items():
+            entry = manifest.get(language.code, prompt_id)
+            if entry is not None and not entry.staff_recorded and not entry.speaks(words):
+                stale.append((language.code, prompt_id, words))
+    return stale
+
+
+def _with_fresh_audio(
+    pack: ContentPack, manifest: Manifest, fresh: dict[tuple[str, str, str], Entry]
+) -> Manifest:
+    """``manifest`` with the fresh entries that speak the words ``pack`` says now."""
+    new = Manifest(dict(manifest.entries))
+    for key in _stale_computer_audio(pack, manifest):
+        if key in fresh:
+            new.put(fresh[key])
+    return new
 
 
 def _with(manifest: Manifest, entry: Entry) -> Manifest:
