@@ -20,7 +20,7 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the staff console on ``app`` (once)."""
-    from . import pages  # noqa: F401  (registers the page routes on the blueprint)
+    from . import pages, sections  # noqa: F401  (register the page routes on the blueprint)
     from .cli import staff_cli
     from .web import bp
 
