@@ -20,7 +20,7 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the staff console on ``app`` (once)."""
-    from . import draft_pages, history_pages, pages  # noqa: F401  (register their routes)
+    from . import draft_pages, history_pages, pages, sections  # noqa: F401  (their routes)
     from .cli import staff_cli
     from .web import bp
 
