@@ -681,19 +681,31 @@ class Publisher:
         self, edit: Callable[[_Base], edits.Edit | tuple[edits.Edit, Manifest]]
     ) -> dict[tuple[str, str, str], Entry]:
         """The edit applied to the live version as it is now, and computer audio for every
-        prompt whose computer-made audio would then speak other words, keyed by (language,
-        prompt, spoken words). Made outside the publish lock (speech synthesis is slow); the
-        commit uses an entry only if its words are still the ones to speak."""
+        prompt whose words THIS change alters and whose computer-made audio would then speak
+        other words, keyed by (language, prompt, spoken words). Audio already out of date
+        before the change is left to "make new audio" (it may be many prompts; a web request
+        must stay short). Made outside the publish lock (speech synthesis is slow); the commit
+        uses an entry only if its words are still the ones to speak."""
         with self.db.connect() as conn:
             base = self._base(conn)
         result = edit(base)
         change_, manifest = result if isinstance(result, tuple) else (result, base.manifest)
         try:
             pack = self._load(change_.files)
+            before = self._load(base.files)
         except ContentError:
             return {}  # refused: the commit says why, with nothing written
+        altered = {
+            (language.code, prompt_id)
+            for language in pack.languages
+            for prompt_id, words in pack.spoken(language.code).items()
+            if before.language(language.code) is None
+            or before.spoken(language.code).get(prompt_id) != words
+        }
         built: dict[tuple[str, str, str], Entry] = {}
         for lang, prompt_id, words in _stale_computer_audio(pack, manifest):
+            if (lang, prompt_id) not in altered:
+                continue
             try:
                 built[(lang, prompt_id, words)] = self._synthesize(pack, lang, prompt_id)
             except Exception:  # the change still goes out; callers hear it as before

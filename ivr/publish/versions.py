@@ -3,12 +3,13 @@
 A version row lists its pack files and its audio manifest as content-addressed blobs::
 
     versions.files     {"flow.yaml": <sha256>, "text/es.yaml": <sha256>, ...}
-    versions.manifest  {"es": <sha256 of the Spanish part of the manifest>, ...}
+    versions.manifest  {"es/3": <sha256 of one of the Spanish parts of the manifest>, ...}
     blobs              sha256 of the raw bytes -> zlib-compressed bytes
     live               one row: the live version's id and a serial bumped on every switch
     audio              (lang, file) -> the bytes of every audio file published here
 
-A text edit therefore stores one new text file (and no manifest part unless audio changed).
+A text edit therefore stores one new text file and, for the fresh audio of its prompt, one
+small manifest part (a language's manifest is split in MANIFEST_BUCKETS parts by prompt id).
 A version is never changed after it is written; restoring one writes a new one.
 """
 
@@ -36,12 +37,25 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Parts a language's manifest is split into: the fresh audio of one edited prompt then
+#: stores about 1/8 of that language's manifest (~2 kB) instead of all of it (~18 kB).
+MANIFEST_BUCKETS = 8
+
+
+def manifest_part(lang: str, prompt_id: str) -> str:
+    """The part a prompt's entry is kept in: ``es/0`` … ``es/7``, stable across versions."""
+    bucket = hashlib.sha256(prompt_id.encode("utf-8")).digest()[0] % MANIFEST_BUCKETS
+    return f"{lang}/{bucket}"
+
+
 def manifest_parts(manifest: Manifest) -> dict[str, bytes]:
-    """One manifest file per language: an edit of one language's audio changes one part."""
-    by_lang: dict[str, Manifest] = {}
+    """The manifest in parts by language and prompt: an edit of one prompt's audio changes
+    one small part. (Versions written before the split keep one part per language; reading
+    merges whatever parts a version lists.)"""
+    parts: dict[str, Manifest] = {}
     for entry in manifest.entries.values():
-        by_lang.setdefault(entry.language, Manifest()).put(entry)
-    return {lang: part.to_bytes() for lang, part in sorted(by_lang.items())}
+        parts.setdefault(manifest_part(entry.language, entry.prompt_id), Manifest()).put(entry)
+    return {name: part.to_bytes() for name, part in sorted(parts.items())}
 
 
 class _Lru(OrderedDict):
@@ -215,8 +229,8 @@ class VersionStore:
     ) -> Version:
         """Store a new version (not yet live), inside the publishing transaction."""
         parts = manifest_parts(manifest)
-        names, languages = sorted(files), sorted(parts)
-        self.put_blobs(conn, [files[n] for n in names] + [parts[lang] for lang in languages])
+        names, part_names = sorted(files), sorted(parts)
+        self.put_blobs(conn, [files[n] for n in names] + [parts[p] for p in part_names])
         newest = conn.execute(sa.select(sa.func.max(versions.c.id))).scalar()
         version_id = (newest or 0) + 1
         conn.execute(
@@ -228,7 +242,7 @@ class VersionStore:
                 action=action,
                 parent_id=int(parent) if parent is not None else None,
                 files={n: sha256(files[n]) for n in names},
-                manifest={lang: sha256(parts[lang]) for lang in languages},
+                manifest={p: sha256(parts[p]) for p in part_names},
             )
         )
         return _version(self._row(conn, str(version_id)), None)
