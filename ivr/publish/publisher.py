@@ -49,6 +49,7 @@ from .live import LiveVersion
 from .models import AudioVersion, AuditEntry, Change, Draft, Version
 from .reviews import Review, Reviews
 from .text_drafts import TextDraft, TextDrafts
+from .versions import manifest_part
 
 log = logging.getLogger(__name__)
 
@@ -789,12 +790,15 @@ class Publisher:
                 sa.select(versions.c.id, versions.c.manifest).order_by(versions.c.id)
             ).all()
             parts: dict[str, Entry | None] = {}
+            # The part holding this prompt (older versions kept one part per language).
+            part = manifest_part(lang, prompt_id)
             for version_id, manifest in rows:
-                sha = manifest.get(lang)
+                key = part if part in manifest else lang
+                sha = manifest.get(key)
                 if sha is None:
                     continue
                 if sha not in parts:
-                    parts[sha] = self.versions_store.read_manifest(conn, {lang: sha}).get(
+                    parts[sha] = self.versions_store.read_manifest(conn, {key: sha}).get(
                         lang, prompt_id
                     )
                 if parts[sha] is not None:
