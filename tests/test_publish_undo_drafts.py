@@ -7,6 +7,7 @@ import struct
 
 import pytest
 from test_publish_support import call, edited, first_prompt, make_line
+from test_publish_support import heard as caller_hears
 
 from ivr.publish import NotUndoable, UndoBlocked
 
@@ -148,7 +149,7 @@ def test_a_text_draft_never_reaches_callers_until_published(line, publisher):
 
     assert publisher.pack().raw_texts("es")[prompt].startswith("Borrador.")
     assert version.live and publisher.text_drafts() == []
-    assert "Borrador" in call(line.app())
+    assert "Borrador" in caller_hears(line.app())
 
 
 def test_a_draft_the_line_could_not_serve_is_refused_when_saved(publisher):

@@ -55,6 +55,15 @@ def touched(change: Change) -> tuple[str, str | None, str]:
     return (change.kind, None, change.target)
 
 
+def shown(own: list[Change]) -> list[Change]:
+    """A version's changes as staff read them. A change of words, a number or an
+    organization goes out with computer audio of every prompt it alters: that audio is part
+    of the change staff made, not one of its own (it is still put back with it)."""
+    if any(c.kind != "audio" for c in own):
+        return [c for c in own if c.kind != "audio"]
+    return own
+
+
 def _differing(old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
     return {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
 
@@ -121,7 +130,7 @@ class History:
             except NotUndoable:
                 own = [Change("other", None, f"version {row.parent_id}", None, None)]
             version = _version(row, live_id)
-            found += [LaterChange(version, c) for c in own if touched(c) in net]
+            found += [LaterChange(version, c) for c in shown(own) if touched(c) in net]
         return found
 
     def undo_plan(self, conn: sa.Connection, version_id: str) -> tuple[list[Change], Manifest]:
@@ -148,7 +157,11 @@ class History:
             except NotUndoable:
                 continue  # its parent is gone; it cannot be compared (nor be in the way)
             version = _version(later, live_id)
-            blocking += [LaterChange(version, c) for c in theirs if touched(c) in mine]
+            # In the way: anything it changed of the same things (its audio included); listed
+            # as staff made it (the words or number, not the audio made of them).
+            if any(touched(c) in mine for c in theirs):
+                listed = [c for c in shown(theirs) if touched(c) in mine] or shown(theirs)
+                blocking += [LaterChange(version, c) for c in listed]
         if blocking:
             raise UndoBlocked(version_id, blocking)
         return own, parent_manifest
