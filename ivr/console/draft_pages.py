@@ -156,16 +156,16 @@ def publish_text_draft(draft_id: str) -> Any:
     if draft.kind == "text":
         flash(
             gettext(
-                "Published. %(version)s Callers now hear the new words read by the phone "
-                "company's computer voice until you make new audio or record it.",
+                "Published. %(version)s Callers now hear the new words in the computer voice. "
+                "If a person recorded this prompt, record it again.",
                 version=_version_note(version),
             )
         )
         return redirect(url_for("console.prompt", lang=draft.lang, prompt_id=draft.target))
     flash(
         gettext(
-            "Published. %(version)s Prompts that say this number use the phone company's "
-            "computer voice until their audio is made again.",
+            "Published. %(version)s Prompts that say this number now say it in the computer "
+            "voice; prompts a person recorded need recording again.",
             version=_version_note(version),
         )
     )

@@ -401,8 +401,8 @@ def save_text(lang: str, prompt_id: str) -> Any:
         return _prompt_page(lang, prompt_id, 422, raw=text, problems=_problems(exc))
     flash(
         gettext(
-            "Saved. %(version)s Callers now hear the new words read by the phone company's "
-            "computer voice until you make new audio or record it.",
+            "Saved. %(version)s Callers now hear the new words in the computer voice. If a "
+            "person recorded this prompt, record it again.",
             version=_version_note(version),
         )
     )
@@ -680,8 +680,8 @@ def save_number(number_id: str) -> Any:
         return _directory_page(422, failed=failed, kept=form, problems=_problems(exc))
     flash(
         gettext(
-            "Number saved: %(number)s. %(version)s Prompts that say this number now use the "
-            "phone company's computer voice until their audio is made again.",
+            "Number saved: %(number)s. %(version)s Prompts that say this number now say it in "
+            "the computer voice; prompts a person recorded need recording again.",
             number=phones.pretty(reading.e164),
             version=_version_note(version),
         )
