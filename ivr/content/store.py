@@ -7,8 +7,9 @@ an edit (new words with the old recording, or the other way round).
 Two sources, in this order:
 
 * a published version (``follow(source)``, see :mod:`ivr.publish.live`): once staff have
-  published, the live pointer in storage says which version; every worker notices a switch by
-  one ``stat`` of the pointer per request;
+  published, the live pointer in the database says which version; each worker's refresher
+  thread notices a switch within about a second and loads it, and a request only compares an
+  in-memory stamp (a webhook never waits on the database);
 * the seed: ``prompts/`` (CONTENT_DIR) and ``audio/manifest.json`` (AUDIO_DIR), as developers
   edit them. Its files are compared by a cheap stat at most every :data:`CHECK_EVERY` seconds;
   a pack that fails validation is refused and the line keeps serving the last good one.
