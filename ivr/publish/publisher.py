@@ -12,8 +12,11 @@ here knows about HTTP.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +59,11 @@ log = logging.getLogger(__name__)
 #: Audio stored in the database but referenced by no version is kept this long by prune: a
 #: publish that stored its audio may not have committed yet, and calls may still fetch it.
 PRUNE_AUDIO_GRACE = timedelta(hours=1)
+
+#: Validated packs kept by the files that made them (see Publisher._load).
+PACKS_KEPT = 4
+_PACKS: OrderedDict[str, ContentPack] = OrderedDict()
+_PACKS_LOCK = threading.Lock()
 
 #: Prompts rebuilt by one "make new audio for everything out of date" (espeak makes one in a
 #: fraction of a second; Google's network calls take longer, and gunicorn's timeout is 15 s).
@@ -769,13 +777,30 @@ class Publisher:
 
     @staticmethod
     def _load(files: dict[str, bytes]) -> ContentPack:
-        """The pack these files make, validated (ContentError if they are refused)."""
+        """The pack these files make, validated (ContentError if they are refused). The same
+        files make the same (immutable) pack, so the last few are kept: a change loads the
+        would-be pack before the lock and again inside it, and it is the next change's base."""
+        key = hashlib.sha256(
+            b"".join(
+                hashlib.sha256(name.encode() + b"\0" + data).digest()
+                for name, data in sorted(files.items())
+            )
+        ).hexdigest()
+        with _PACKS_LOCK:
+            if key in _PACKS:
+                _PACKS.move_to_end(key)
+                return _PACKS[key]
         with tempfile.TemporaryDirectory(prefix="ivr-pack-") as folder:
             for name, data in files.items():
                 path = Path(folder) / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-            return load_pack(Path(folder))
+            pack = load_pack(Path(folder))
+        with _PACKS_LOCK:
+            _PACKS[key] = pack
+            while len(_PACKS) > PACKS_KEPT:
+                _PACKS.popitem(last=False)
+        return pack
 
     def _entries(self, lang: str, prompt_id: str) -> list[tuple[Entry, str | None]]:
         """The prompt's manifest entry in the seed and in every version (oldest first), with
