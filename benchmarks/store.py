@@ -72,7 +72,10 @@ def publishing(label: str, database_url: str, edits: int) -> None:
             publisher.set_text("es", prompt, f"Edición {i}. {raw}", author="bench")
             texts.append(time.perf_counter() - start)
             sizes.append(stored_bytes(app) - before)
-        audio = (ROOT / "audio" / "es" / publisher.catalogue.entry("es", prompt).file).read_bytes()
+        # The live audio of the prompt (fresh computer audio since the text edits).
+        audio = publisher.audio_path(
+            "es", publisher.catalogue.entry("es", prompt).file
+        ).read_bytes()
         recordings = []
         for i in range(edits):
             data = audio[:-1] + bytes([i % 256])  # a different take: other bytes, same length
