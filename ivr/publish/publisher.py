@@ -324,7 +324,10 @@ class Publisher:
             )
             for entry in first.values()
         ]
-        history.sort(key=lambda a: a.created, reverse=True)
+        # Newest first; within one second (timestamps have no finer grain) the later version
+        # first: ``first`` lists the seed, then versions in publishing order.
+        order = {a.file: i for i, a in enumerate(history)}
+        history.sort(key=lambda a: (a.created, order[a.file]), reverse=True)
         return history
 
     def restore_audio(self, lang: str, prompt_id: str, file: str, *, author: str) -> Version:
