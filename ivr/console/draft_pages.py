@@ -25,6 +25,7 @@ from .history_pages import _fields
 from .i18n import language_name
 from .pages import (
     _check_prompt,
+    _flash_refused,
     _names,
     _problems,
     _prompt_page,
@@ -146,12 +147,7 @@ def publish_text_draft(draft_id: str) -> Any:
     except KeyError:
         abort(404)
     except (ContentError, ValueError) as exc:
-        flash(
-            gettext("Not published: the line could not serve it any more.")
-            + " "
-            + " ".join(r.text for r in _problems(exc)),
-            "error",
-        )
+        _flash_refused(gettext("Not published: the line could not serve it any more."), exc)
         return redirect(url_for("console.text_draft", draft_id=draft.id))
     if draft.kind == "text":
         flash(

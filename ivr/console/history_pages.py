@@ -16,7 +16,7 @@ from ..content.errors import ContentError
 from ..publish import Change, NotUndoable, UndoBlocked
 from . import phones
 from .i18n import language_name
-from .pages import FIELDS, _names, _problems, _who, live_pack, publisher
+from .pages import FIELDS, _flash_refused, _names, _who, live_pack, publisher
 from .web import bp
 
 WORDS_SHOWN = 240  # characters of a text shown each side of "before → after"
@@ -119,11 +119,8 @@ def undo_version(version_id: str) -> Any:
         )
         return redirect(url_for("console.versions") + f"#version-{version_id}")
     except ContentError as exc:
-        flash(
-            gettext("That change cannot be undone: the line could not serve the result.")
-            + " "
-            + " ".join(r.text for r in _problems(exc)),
-            "error",
+        _flash_refused(
+            gettext("That change cannot be undone: the line could not serve the result."), exc
         )
         return redirect(url_for("console.versions"))
     except KeyError:

@@ -348,6 +348,11 @@ def _problems(exc: BaseException) -> list[Refusal]:
     return refusals(exc, live_pack())
 
 
+def _flash_refused(lead: str, exc: BaseException) -> None:
+    """Flash ``lead`` and, in plain words, why the change was refused."""
+    flash(lead + " " + " ".join(r.text for r in _problems(exc)), "error")
+
+
 def _prompt_page(lang: str, prompt_id: str, status: int = 200, **extra: Any) -> Any:
     pack = live_pack()
     _check_prompt(pack, lang, prompt_id)
@@ -825,12 +830,7 @@ def restore_version(version_id: str) -> Any:
     try:
         version = publisher().restore_version(version_id, author=_who())
     except ContentError as exc:
-        flash(
-            gettext("That version cannot be served any more:")
-            + " "
-            + " ".join(r.text for r in _problems(exc)),
-            "error",
-        )
+        _flash_refused(gettext("That version cannot be served any more:"), exc)
         return redirect(url_for("console.versions"))
     except (KeyError, ValueError):
         flash(gettext("There is no version %(id)s.", id=version_id), "error")
@@ -852,12 +852,7 @@ def restore_installed() -> Any:
     try:
         version = publisher().publish_seed(author=_who())
     except ContentError as exc:
-        flash(
-            gettext("The installed content cannot be served:")
-            + " "
-            + " ".join(r.text for r in _problems(exc)),
-            "error",
-        )
+        _flash_refused(gettext("The installed content cannot be served:"), exc)
         return redirect(url_for("console.versions"))
     flash(
         gettext(
