@@ -20,7 +20,7 @@ __all__ = ["init_app"]
 
 def init_app(app: Flask) -> None:
     """Register the staff console on ``app`` (once)."""
-    from . import draft_pages, history_pages, pages, sections  # noqa: F401  (their routes)
+    from .areas import load_areas
     from .cli import staff_cli
     from .web import bp
 
@@ -36,5 +36,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa.exc.SQLAlchemyError, database_unavailable)
     # First in line, so blueprints' own before_request hooks (the simulator's) can rely on it.
     app.before_request_funcs.setdefault(None, []).insert(0, load_staff_user)
+    load_areas()  # every area's routes, on the one blueprint (areas/__init__.py lists them)
     app.register_blueprint(bp)
     app.cli.add_command(staff_cli)

@@ -1,16 +1,16 @@
-"""The /admin blueprint: login and logout, and the guard every console route sits behind."""
+"""The /admin blueprint: the guard every console route sits behind (login, CSRF, headers), its
+error pages and the helpers every console template can use. The pages themselves are in the
+areas (``areas/``), which add their routes to this one blueprint."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Response,
-    current_app,
-    flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,18 +18,11 @@ from flask import (
 )
 from flask_babel import gettext
 
-from . import throttle
-from .accounts import Locked
-from .i18n import chosen_before_login, set_ui_language
-from .security import (
-    accounts,
-    check_csrf,
-    csrf_token,
-    data_dir,
-    log_in,
-    log_out,
-    sessions_possible,
-)
+from . import phones
+from .common import wants_json
+from .i18n import language_name
+from .names import audio_source
+from .security import check_csrf, csrf_token
 
 bp = Blueprint(
     "console",
@@ -52,7 +45,13 @@ CSP = (
 
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "staff_user": lambda: g.get("staff_user")}
+    return {
+        "csrf_token": csrf_token,
+        "staff_user": lambda: g.get("staff_user"),
+        "audio_source": audio_source,
+        "language_name": language_name,
+        "pretty_number": phones.pretty,
+    }
 
 
 @bp.before_request
@@ -79,67 +78,33 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _safe_next(target: str | None, within: tuple[str, ...] = ("/admin",)) -> str:
-    """Only a path inside this console: a login link must not send staff to another site."""
-    parts = urlsplit(target or "")
-    inside = parts.path.startswith(within)
-    if target and not parts.scheme and not parts.netloc and inside:
-        return target
-    return url_for("console.home")
+@bp.errorhandler(404)
+def not_found(_exc: Exception) -> tuple[str, int]:
+    return render_template(
+        "console/message.html",
+        title=gettext("Not found"),
+        message=gettext("There is no such page in the console."),
+    ), 404
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    if not sessions_possible():
-        return render_template("console/no_secret_key.html"), 503
-    if request.method == "GET":
-        if g.get("staff_user"):
-            return redirect(_safe_next(request.args.get("next")))
-        return render_template("console/login.html", next=request.args.get("next", ""))
-    name = request.form.get("name", "")
-    password = request.form.get("password", "")
-    address = request.remote_addr or "unknown"
-    try:  # one login at a time on the machine; bounded password checks (throttle.py)
-        result = throttle.login(
-            accounts(), data_dir(current_app) / "login.lock", name, password, address
+@bp.errorhandler(400)
+def bad_request(exc: Any) -> tuple[str, int]:
+    message = getattr(exc, "description", "") or gettext("The request was not understood.")
+    if "Reload the page" in message:  # the CSRF check's words (security.py), translated
+        message = gettext(
+            "The form was out of date or not from this console. Reload the page and try again."
         )
-    except throttle.Busy as busy:
-        current_app.logger.warning("staff login refused unchecked: %s", busy.message)
-        return throttle.busy_response(busy)
-    if isinstance(result, Locked):
-        current_app.logger.warning("staff login locked for %ss", result.seconds)
-        response = current_app.make_response(
-            (
-                render_template(
-                    "console/login.html", next=request.form.get("next", ""), locked=result.seconds
-                ),
-                429,
-            )
-        )
-        response.headers["Retry-After"] = str(result.seconds)
-        return response
-    if result is None:
-        current_app.logger.info("staff login failed")
-        return render_template(
-            "console/login.html", next=request.form.get("next", ""), failed=True, name=name
-        ), 401
-    picked = chosen_before_login()  # the switch on the login page sets the account's language
-    log_in(result.name, result.session_stamp)
-    if picked is not None and picked != result.language:
-        accounts().set_language(result.name, picked)
-    current_app.logger.info("staff login: %s", result.name)
-    return redirect(_safe_next(request.form.get("next")))
+    return render_template("console/message.html", title=gettext("Not done"), message=message), 400
 
 
-@bp.post("/logout")
-def logout() -> Any:
-    log_out()
-    flash(gettext("You are logged out."))
-    return redirect(url_for("console.login"))
-
-
-@bp.post("/language")
-def choose_language() -> Any:
-    """The switch on every page: the console in Spanish or English from now on."""
-    set_ui_language(request.form.get("lang", ""))
-    return redirect(_safe_next(request.form.get("next"), ("/admin", "/simulator")))
+@bp.errorhandler(413)
+def too_large(_exc: Exception) -> tuple[str, int]:
+    limit = round((request.max_content_length or 0) / (1024 * 1024), 1)
+    message = gettext(
+        "That file is too big. Send a recording smaller than %(size)s MB.", size=format(limit, "g")
+    )
+    if wants_json():
+        return jsonify(error=message), 413  # type: ignore[return-value]
+    return render_template(
+        "console/message.html", title=gettext("File too big"), message=message
+    ), 413
