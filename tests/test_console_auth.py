@@ -5,6 +5,7 @@ covered without editing this file)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -279,6 +280,21 @@ def test_every_admin_route_refuses_an_anonymous_request(app):
         "console.restore_version",
         "console.save_number",
     }
+
+
+def test_every_area_is_listed_and_serves_its_pages_from_the_guarded_blueprint(app):
+    """A module in areas/ missing from AREAS would serve nothing; each listed area's pages are
+    console.* endpoints, so the guard (and the walk above) covers them."""
+    from ivr.console import areas
+
+    folder = Path(areas.__file__).parent
+    modules = {f"{areas.__name__}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__"}
+    assert modules and modules <= set(areas.AREAS)
+    owner = {e: view.__module__ for e, view in app.view_functions.items()}
+    for module in areas.AREAS:
+        endpoints = [e for e, m in owner.items() if m == module]
+        assert endpoints, module
+        assert all(e.startswith("console.") for e in endpoints), module
 
 
 def test_only_the_login_form_its_stylesheet_and_the_language_switch_are_public(app):
