@@ -100,3 +100,9 @@ def test_a_dead_end_is_refused(copy):
 def test_broken_yaml_names_the_file_and_line(copy):
     (copy / "text/es.yaml").write_text("a: [unclosed\n")
     assert any(p.startswith("text/es.yaml: line") for p in refused(copy))
+
+
+def test_a_missing_text_file_is_refused_by_name(copy):
+    # A worker whose cached copy of a version lost a file must be told which, not crash.
+    (copy / "text/ht.yaml").unlink()
+    assert "text/ht.yaml: file is missing" in refused(copy)

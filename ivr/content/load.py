@@ -109,7 +109,7 @@ def _read_yaml(root: Path, name: str, reader: _Reader) -> Any:
     try:
         return yaml.load(_stand_ins(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}
     except FileNotFoundError:
-        reader.problem(name, "", "file is missing", "file_missing", file=name)
+        reader.problem(name, "", "file is missing", "file_missing")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""

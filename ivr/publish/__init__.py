@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .history import LaterChange, NotUndoable, UndoBlocked
+from .history import LaterChange, NotUndoable
 from .live import POLL_SECONDS, LiveVersion
 from .models import AudioVersion, AuditEntry, Change, Draft, Version
 from .publisher import Publisher
 from .reviews import Review
 from .text_drafts import TextDraft
+from .undo import UndoBlocked
 from .versions import VersionStore
 
 __all__ = [

@@ -1,26 +1,34 @@
-"""Reading the version history as changes, for going back without surprises: what a restore
-would undo, and whether one version's change can be undone alone.
+"""The history of the line: every version, what each changed, going back to one, the seed
+published again, and pruning old versions. Undoing one version's change alone is
+:mod:`.undo`, which reads the history through :class:`History`.
 
-Pure logic over the version rows: no HTTP, no commit. Only files (and audio-manifest parts)
-whose blob differs are read and parsed, so comparing two neighbouring versions costs one or
-two small blobs however many versions there are.
+History is never rewritten: going back publishes a NEW version equal to the old one. Only
+files (and audio-manifest parts) whose blob differs are read and parsed, so comparing two
+neighbouring versions costs one or two small blobs however many versions there are.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..audio.manifest import Manifest
-from ..content.load import DIRECTORY, text_file
-from ..db.schema import versions
-from . import changes, yamledit
-from .edits import NUMBER_FIELDS, ORGANIZATION_FIELDS
-from .models import Change, Version
-from .versions import VersionStore, _version
+from ..db.schema import audio as audio_table
+from ..db.schema import blobs, versions
+from . import changes, edits
+from .models import AuditEntry, Change, Version
+from .transaction import Base, Transaction
+from .versions import _version
+
+log = logging.getLogger(__name__)
+
+#: Audio stored in the database but referenced by no version is kept this long by prune: a
+#: publish that stored its audio may not have committed yet, and calls may still fetch it.
+PRUNE_AUDIO_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -29,17 +37,6 @@ class LaterChange:
 
     version: Version
     change: Change
-
-
-class UndoBlocked(Exception):
-    """A version's change cannot be undone alone: later versions changed the same prompt,
-    number or organization since. ``blocking`` lists them, newest first."""
-
-    def __init__(self, version_id: str, blocking: list[LaterChange]) -> None:
-        self.version_id = version_id
-        self.blocking = blocking
-        names = ", ".join(f"version {b.version.id} ({b.change.target})" for b in blocking)
-        super().__init__(f"version {version_id} cannot be undone alone: changed since in {names}")
 
 
 class NotUndoable(ValueError):
@@ -69,10 +66,30 @@ def _differing(old: Mapping[str, str], new: Mapping[str, str]) -> set[str]:
 
 
 class History:
-    def __init__(self, store: VersionStore, seed: Any) -> None:
-        """``seed`` returns the seed's files and manifest (the first version's parent)."""
-        self.store = store
-        self.seed = seed
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.store = tx.versions_store
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def versions(self) -> list[Version]:
+        """Every published version, newest first."""
+        return self.store.all()
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest staff actions, newest first."""
+        return self.tx.audit.latest(limit)
+
+    def version_changes(self, version_id: str) -> list[Change]:
+        """What ``version_id`` changed compared with its parent (the seed for the first);
+        KeyError for an unknown version."""
+        with self.tx.db.connect() as conn:
+            row = self.store.row(conn, version_id)
+            try:
+                parent = self.parent(conn, row)
+            except NotUndoable:  # pruned: nothing to compare with
+                return [Change("other", None, f"version {row.parent_id} (pruned)", None, None)]
+            return self.between(conn, parent, row)[0]
 
     def between(
         self, conn: sa.Connection, old: sa.Row | None, new: sa.Row
@@ -80,7 +97,7 @@ class History:
         """The changes from ``old`` (None: the seed) to ``new``, and ``old``'s manifest part
         for the languages whose audio differs (to put audio back)."""
         if old is None:
-            seed = self.seed()
+            seed = self.tx.seed()
             new_files = self.store.read_files(conn, new.files)
             new_manifest = self.store.read_manifest(conn, new.manifest)
             return changes.diff(seed.files, new_files, seed.manifest, new_manifest), seed.manifest
@@ -114,93 +131,111 @@ class History:
             query = query.where(versions.c.id <= int(upto))
         return list(conn.execute(query.order_by(versions.c.id.desc())).all())
 
-    def restore_preview(self, conn: sa.Connection, version_id: str) -> list[LaterChange]:
-        """Every change published after ``version_id`` that going back to it would undo
-        (those whose prompt, number or organization would really change), newest first."""
-        target = self.store.row(conn, version_id)
-        live_id, _ = self.store.live_state(conn)
-        if live_id is None or live_id == str(target.id):
-            return []
-        live = self.store.row(conn, live_id)
-        net = {touched(c) for c in self.between(conn, live, target)[0]}
-        found = []
-        for row in self.later(conn, version_id, live_id):
-            try:
-                own = self.own_changes(conn, row)
-            except NotUndoable:
-                own = [Change("other", None, f"version {row.parent_id}", None, None)]
-            version = _version(row, live_id)
-            found += [LaterChange(version, c) for c in shown(own) if touched(c) in net]
+    # -- going back ----------------------------------------------------------------------------
+
+    def restore_preview(self, version_id: str) -> list[LaterChange]:
+        """Every change published after ``version_id`` that ``restore_version`` would undo
+        (who, when, what, before → after; those whose prompt, number or organization would
+        really change), newest first; KeyError for an unknown version."""
+        with self.tx.db.connect() as conn:
+            target = self.store.row(conn, version_id)
+            live_id, _ = self.store.live_state(conn)
+            if live_id is None or live_id == str(target.id):
+                return []
+            live = self.store.row(conn, live_id)
+            net = {touched(c) for c in self.between(conn, live, target)[0]}
+            found = []
+            for row in self.later(conn, version_id, live_id):
+                try:
+                    own = self.own_changes(conn, row)
+                except NotUndoable:
+                    own = [Change("other", None, f"version {row.parent_id}", None, None)]
+                version = _version(row, live_id)
+                found += [LaterChange(version, c) for c in shown(own) if touched(c) in net]
+            return found
+
+    def restore_version(self, version_id: str, *, author: str) -> Version:
+        """Publish a NEW version equal to `version_id` (history is never rewritten).
+        KeyError for an unknown version."""
+        old = self.store.meta(version_id)
+        files = self.store.files(old.id)
+        manifest = self.store.manifest(old.id)
+
+        def edit(base: Base) -> tuple[edits.Edit, Manifest]:
+            what = f"version {old.id}"
+            summary = f"restored version {old.id} ({old.summary})"
+            return edits.Edit(files, what, summary), manifest
+
+        return self.tx.publish(author, "restore_version", edit)
+
+    def publish_seed(self, *, author: str) -> Version:
+        """Publish the repository's `prompts/` and `audio/manifest.json` as a new version
+        (deploys developers' edits once staff have published from the console)."""
+
+        def edit(base: Base) -> tuple[edits.Edit, Manifest]:
+            seed = self.tx.seed()
+            return edits.Edit(seed.files, "seed", "prompts/ and audio/manifest.json"), (
+                seed.manifest
+            )
+
+        return self.tx.publish(author, "publish_seed", edit)
+
+    # -- pruning -----------------------------------------------------------------------------
+
+    def prune(self, keep: int) -> int:
+        """Delete all but the newest ``keep`` versions (never the live one), then the blobs
+        and audio no remaining version (nor a draft) uses. Returns how many versions went.
+        Audio stored within the last hour stays: a publish may be about to use it."""
+        if keep < 1:
+            raise ValueError("keep at least one version")
+        with self.tx.db.publishing() as conn:
+            live_id, _ = self.store.live_state(conn)
+            ids = list(
+                conn.execute(sa.select(versions.c.id).order_by(versions.c.id.desc())).scalars()
+            )
+            kept = set(ids[:keep]) | ({int(live_id)} if live_id else set())
+            gone = [i for i in ids if i not in kept]
+            for chunk in _chunks(gone):
+                conn.execute(sa.delete(versions).where(versions.c.id.in_(chunk)))
+            used: set[str] = set()
+            for files, parts in conn.execute(sa.select(versions.c.files, versions.c.manifest)):
+                used.update(files.values())
+                used.update(parts.values())
+            unused = [s for s in conn.execute(sa.select(blobs.c.sha256)).scalars() if s not in used]
+            for chunk in _chunks(unused):
+                conn.execute(sa.delete(blobs).where(blobs.c.sha256.in_(chunk)))
+            playing = self._referenced_audio(conn)
+            cutoff = (datetime.now(UTC) - PRUNE_AUDIO_GRACE).isoformat(timespec="seconds")
+            cutoff = cutoff.replace("+00:00", "Z")
+            stored = conn.execute(
+                sa.select(audio_table.c.lang, audio_table.c.file, audio_table.c.created)
+            ).all()
+            for lang, file, created in stored:
+                if (lang, file) not in playing and created < cutoff:
+                    conn.execute(
+                        sa.delete(audio_table).where(
+                            audio_table.c.lang == lang, audio_table.c.file == file
+                        )
+                    )
+        if gone:
+            log.info("pruned %d version(s), %d blob(s)", len(gone), len(unused))
+        return len(gone)
+
+    def referenced_audio(self) -> set[tuple[str, str]]:
+        """``(lang, file)`` of every audio file any version uses (for `flask audio gc`)."""
+        with self.tx.db.connect() as conn:
+            return self._referenced_audio(conn)
+
+    def _referenced_audio(self, conn: sa.Connection) -> set[tuple[str, str]]:
+        parts: set[tuple[str, str]] = set()
+        for manifest in conn.execute(sa.select(versions.c.manifest)).scalars():
+            parts.update(manifest.items())
+        found: set[tuple[str, str]] = set()
+        for lang, sha in parts:  # few distinct parts: they change only when audio does
+            part = self.store.read_manifest(conn, {lang: sha})
+            found.update((e.language, e.file) for e in part.entries.values())
         return found
 
-    def undo_plan(self, conn: sa.Connection, version_id: str) -> tuple[list[Change], Manifest]:
-        """The version's own changes and its parent's manifest, after checking that nothing
-        later touched the same things (UndoBlocked) and that each can be reverted alone."""
-        row = self.store.row(conn, version_id)
-        own, parent_manifest = self.between(conn, self.parent(conn, row), row)
-        if not own:
-            raise NotUndoable(f"version {version_id} changed nothing")
-        odd = [
-            c
-            for c in own
-            if c.kind == "other"
-            or (c.kind != "text" and c.kind != "audio" and (c.before is None or c.after is None))
-        ]
-        if odd:
-            raise NotUndoable(f"version {version_id} changed {odd[0].target} as a whole")
-        mine = {touched(c) for c in own}
-        live_id, _ = self.store.live_state(conn)
-        blocking = []
-        for later in self.later(conn, version_id, None):
-            try:
-                theirs = self.own_changes(conn, later)
-            except NotUndoable:
-                continue  # its parent is gone; it cannot be compared (nor be in the way)
-            version = _version(later, live_id)
-            # In the way: anything it changed of the same things (its audio included); listed
-            # as staff made it (the words or number, not the audio made of them).
-            if any(touched(c) in mine for c in theirs):
-                listed = [c for c in shown(theirs) if touched(c) in mine] or shown(theirs)
-                blocking += [LaterChange(version, c) for c in listed]
-        if blocking:
-            raise UndoBlocked(version_id, blocking)
-        return own, parent_manifest
 
-
-def revert(
-    files: dict[str, bytes], manifest: Manifest, own: list[Change], parent_manifest: Manifest
-) -> tuple[dict[str, bytes], Manifest]:
-    """``files`` and ``manifest`` (the live ones) with each change put back as it was before."""
-    files = dict(files)
-    manifest = Manifest(dict(manifest.entries))
-    for c in own:
-        if c.kind == "text":
-            name = text_file(str(c.lang))
-            files[name], _ = yamledit.set_values(files[name], [], {c.target: c.before})
-        elif c.kind in ("number", "organization"):
-            files[DIRECTORY] = _revert_fields(files[DIRECTORY], c)
-        elif c.kind == "audio":
-            key = (str(c.lang), c.target)
-            entry = parent_manifest.entries.get(key)
-            if entry is None:
-                manifest.entries.pop(key, None)
-            else:
-                manifest.put(entry)
-    return files, manifest
-
-
-def _revert_fields(directory: bytes, c: Change) -> bytes:
-    document = yamledit.load(directory)
-    orgs = document.get("organizations") or {}
-    if c.kind == "organization":
-        path, known = ["organizations", c.target], ORGANIZATION_FIELDS
-    else:
-        org_id = next(o for o, org in orgs.items() if c.target in (org or {}).get("numbers", {}))
-        path, known = ["organizations", org_id, "numbers", c.target], NUMBER_FIELDS
-    before, after = dict(c.before or {}), dict(c.after or {})
-    fields = {k: before.get(k) for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    extra = set(fields) - set(known)
-    if extra:
-        raise NotUndoable(f"{c.target}: {', '.join(sorted(extra))} cannot be put back alone")
-    new, _ = yamledit.set_values(directory, path, fields)
-    return new
+def _chunks(items: list, size: int = 500) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
