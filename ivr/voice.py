@@ -160,7 +160,11 @@ def can_text(texts, form: Mapping[str, str], content: ContentPack, state: CallSt
     return texts.offered(form.get("From"), state.lang)
 
 
-def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = False) -> Input:
+def _input(
+    form: Mapping[str, str], facts_max_age_days: int, texting: bool = False, timed: bool = False
+) -> Input:
+    """``timed``: the step can reach a transfer with opening hours (flow.hours_sensitive), so
+    the engine is given the time, to the minute (opening hours are on the quarter hour)."""
     digits = form.get("Digits", "")[:MAX_FIELD].strip()
     status = form.get("DialCallStatus") or None
     # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
@@ -174,11 +178,37 @@ def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = Fal
         today=datetime.now(UTC).date(),
         facts_max_age_days=facts_max_age_days,
         can_text=texting,
+        now=datetime.now(UTC).replace(second=0, microsecond=0) if timed else None,
     )
+
+
+def timed(content: ContentPack, state: CallState) -> bool:
+    """Does this step's answer depend on the time (a transfer with opening hours ahead)?"""
+    node = flow.LANGUAGE_MENU if state.lang is None else state.node
+    return node in flow.hours_sensitive(content)
+
+
+# Answering-machine detection (the line's callbacks and destination checks call out with it):
+# Twilio sends AnsweredBy with the first request, and a machine never hears the menu.
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
+HANG_UP = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>'
+
+
+def machine_answered(form: Mapping[str, str]) -> bool:
+    return form.get("AnsweredBy", "") in MACHINE_ANSWERS
+
+
+def hang_up_on_machine() -> Response:
+    log.info("call %s answered by a machine: hung up", call_tag())
+    return twiml_response(HANG_UP)
 
 
 def answer_call() -> Response:
     """The first webhook of a call: the language menu."""
+    if machine_answered(webhook_form()):
+        return hang_up_on_machine()
     body, _, found = _document(
         ANSWER_KEY, flow.answer, lambda content, result: counts.answer_events(result)
     )
@@ -191,11 +221,14 @@ def answer_step(node: str, args: Mapping[str, str]) -> Response:
     """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
     state = _state(node, args)
     form = webhook_form()
+    if machine_answered(form):
+        return hang_up_on_machine()
     texts = current_app.extensions.get("sms")
     inp = _input(
         form,
         current_app.config["SETTINGS"].facts_max_age_days,
         can_text(texts, form, pack(), state),
+        timed(pack(), state),
     )
     page = flow.text_request(pack(), state, inp) if inp.can_text else None
     if page is not None:

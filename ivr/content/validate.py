@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from .errors import Problem
+from .hours import check_hours
 from .load import DIRECTORY, FLOW, LANGUAGES, original_character, text_file
 from .model import DTMF, ContentPack, NodeKind
 from .speech import (
@@ -615,6 +616,7 @@ def problems(pack: ContentPack) -> list[Problem]:
         check_spoken,
         check_sections,
         check_numbers_heard,
+        check_hours,  # opening hours (ivr/content/hours.py)
     )
     for check in checks:
         found.extend(check(pack))
