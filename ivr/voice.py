@@ -151,13 +151,27 @@ def _state(node: str, args: Mapping[str, str]) -> CallState:
     )
 
 
+def _outbound(form: Mapping[str, str]) -> bool:
+    return form.get("Direction", "").startswith("outbound")
+
+
+def caller_number(form: Mapping[str, str]) -> str | None:
+    """The caller's number: From, or To on a call the line placed (a missed-call callback,
+    Direction=outbound-api), where From is the line itself. Read, never kept."""
+    return form.get("To") if _outbound(form) else form.get("From")
+
+
+def caller_country(form: Mapping[str, str]) -> str:
+    return form.get("ToCountry" if _outbound(form) else "FromCountry", "")[:2].upper()
+
+
 def can_text(texts, form: Mapping[str, str], content: ContentPack, state: CallState) -> bool:
     """Offer this caller the numbers by text? (ivr.sms.TextService; the number is only read.)
     Asked only where the answer can depend on it (flow.text_sensitive): checking a number
     costs more than the rest of a cached answer."""
     if texts is None or state.lang is None or state.node not in flow.text_sensitive(content):
         return False
-    return texts.offered(form.get("From"), state.lang)
+    return texts.offered(caller_number(form), state.lang)
 
 
 def _input(
@@ -170,7 +184,7 @@ def _input(
     # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
     # request only; never logged, stored or put in a URL. Only the countries that change what
     # is said are kept, so the cache holds one document per real difference.
-    country = form.get("FromCountry", "")[:2].upper()
+    country = caller_country(form)
     return Input(
         digits=digits,
         dial_status=status[:MAX_FIELD] if status else None,
@@ -235,7 +249,7 @@ def answer_step(node: str, args: Mapping[str, str]) -> Response:
         # The caller pressed the text key where it is offered: send now (TextService waits
         # at most ~0.9 s for Twilio), then answer with how it went. The document is cached
         # by that outcome, never by the key alone, so every press sends its own text.
-        outcome = texts.send_page(pack(), form.get("From"), page, state.lang)
+        outcome = texts.send_page(pack(), caller_number(form), page, state.lang)
         status = outcome.status if outcome.status in ("sent", "over_quota") else "failed"
         inp = replace(inp, text_status=status)
     body, nxt, found = _document(
