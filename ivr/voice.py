@@ -207,7 +207,6 @@ def timed(content: ContentPack, state: CallState) -> bool:
 MACHINE_ANSWERS = frozenset(
     {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 )
-HANG_UP = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>'
 
 
 def machine_answered(form: Mapping[str, str]) -> bool:
@@ -216,7 +215,7 @@ def machine_answered(form: Mapping[str, str]) -> bool:
 
 def hang_up_on_machine() -> Response:
     log.info("call %s answered by a machine: hung up", call_tag())
-    return twiml_response(HANG_UP)
+    return twiml_response(twiml.hang_up())
 
 
 def answer_call() -> Response:
