@@ -20,6 +20,7 @@ directory and home page, with the date of the last success; staff decide what to
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -118,6 +119,7 @@ class DestinationChecks:
         self.from_number = from_number
         self.every_hours = every_hours
         self.zone = zone
+        self.clock: Callable[[], float] = time.time  # what the webhooks call "now"
 
     def missing(self) -> list[str]:
         found = []

@@ -5,7 +5,6 @@ result."""
 from __future__ import annotations
 
 import logging
-import time
 
 from flask import Blueprint, Response, current_app, request
 
@@ -43,12 +42,13 @@ def status() -> Response:
     row_id = _row_id()
     if row_id is not None:
         form = webhook_form()
+        checks = current_app.extensions["destinations"]
         try:
-            current_app.extensions["destinations"].ended(
+            checks.ended(
                 row_id,
                 form.get("CallStatus", "")[:20],
                 form.get("AnsweredBy", "")[:24],
-                time.time(),
+                checks.clock(),
             )
         except Exception:
             log.exception("destination check %s: result not recorded", row_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -151,6 +151,7 @@ class Call:
         fallback_url: str | None = None,
         start_params: Mapping[str, str] | None = None,
         status_callback: StatusCallback | None = None,
+        after_answer: Callable[[], bool] | None = None,
     ) -> None:
         self.transport = transport
         # The number's Fallback URL: Twilio posts there (same form, plus ErrorUrl and
@@ -169,6 +170,9 @@ class Call:
         self.start_params = dict(start_params or {})
         self.status_callback = status_callback
         self.status_sent = False
+        # Runs once the first document arrived, before it plays (asynchronous answering-
+        # machine detection reports then); True: the call was ended through the REST API.
+        self.after_answer = after_answer
         # None until the first document: True once Twilio answered the call (billed), False
         # when it was turned away with <Reject> (never answered, never billed).
         self.answered: bool | None = None if requests_made == 0 else True
@@ -202,6 +206,8 @@ class Call:
             if first is not None and first.tag == "Reject":
                 return self._reject(first, document.url)
         self.answered = True
+        if document is not None and self.after_answer is not None and self.after_answer():
+            return self._hangup("ended through the REST API")
         return self._execute(document, 0)
 
     def _reject(self, verb: ET.Element, url: str) -> Ended:

@@ -102,6 +102,25 @@ def answer(
     start = {}
     if verdict is not None and not async_amd:
         start = {"AnsweredBy": verdict, "MachineDetectionDuration": DETECTION_MS[how]}
+
+    def report_verdict() -> bool:
+        """Asynchronous detection: the verdict goes to AsyncAmdStatusCallback while the
+        first document plays; True if the line then ended the call through the REST API."""
+        url = call.form.get("AsyncAmdStatusCallback")
+        if verdict is None or not url:
+            return False
+        form = {
+            "AccountSid": call.account_sid,
+            "CallSid": call.sid,
+            "AnsweredBy": verdict,
+            "MachineDetectionDuration": DETECTION_MS[how],
+        }
+        headers = signed_headers(auth_token, url, form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        transport.send("POST", url, form, headers)
+        fresh = book.get(call.sid) if book is not None else None
+        return fresh is not None and fresh.ended
+
     emulated = Call(
         transport,
         call.form.get("Url", ""),
@@ -112,25 +131,11 @@ def answer(
         fallback_url=call.form.get("FallbackUrl"),
         start_params=start,
         status_callback=callback,
+        after_answer=report_verdict if async_amd else None,
     )
     if book is not None:
         book.update(call.sid, status="in-progress", answered_by=verdict)
     wait = emulated.start()
-    if verdict is not None and async_amd and call.form.get("AsyncAmdStatusCallback"):
-        verdict_form = {
-            "AccountSid": call.account_sid,
-            "CallSid": call.sid,
-            "AnsweredBy": verdict,
-            "MachineDetectionDuration": DETECTION_MS[how],
-        }
-        url = call.form["AsyncAmdStatusCallback"]
-        headers = signed_headers(auth_token, url, verdict_form)
-        headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
-        transport.send("POST", url, verdict_form, headers)
-        fresh = book.get(call.sid) if book is not None else None
-        if fresh is not None and fresh.ended and not isinstance(wait, Ended):
-            # The line hung up through the REST API (Status=completed) on hearing the verdict.
-            wait = emulated._hangup("ended through the REST API")
     if isinstance(wait, Ended) and book is not None:
         book.update(call.sid, status="completed")
     return emulated, wait
