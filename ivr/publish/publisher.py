@@ -188,6 +188,14 @@ class Publisher:
             refresh_audio=True,
         )
 
+    def set_hours(self, number_id: str, hours: Any, *, author: str) -> Version:
+        """A number's opening hours (a ``content.hours.Hours``, or None: unknown); see
+        ivr/publish/hours.py. KeyError, ContentError as set_number."""
+        from . import hours as opening_hours
+
+        edit = opening_hours.set_hours
+        return self._commit(author, "set_hours", lambda base: edit(base.files, number_id, hours))
+
     def mark_checked(self, section: str, *, author: str, day: date) -> Version:
         """Record that a section's facts were checked on ``day`` (callers hear the new date,
         and no longer that things may have changed). ``section`` is a node id or situation
