@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -117,7 +118,7 @@ def from_settings(settings: Settings) -> OutboundCalls | None:
     return None
 
 
-def development_api(data_dir: Path):
+def development_api(data_dir: Path) -> Any:
     """The development fake of Twilio's REST API whose calls are kept under DATA_DIR."""
     from .sim.calls import DirectoryCallBook, FakeCalls
     from .sim.messages import DEV_ACCOUNT, FakeMessagesApi
