@@ -48,6 +48,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sms.init_app(app, engine=database.engine, count=totals.add)
     voice.init_app(app)
     cli.init_app(app)
+    from . import callbacks, destinations
+
+    callbacks.init_app(app)  # /voice/missed, the callback queue and the worker (issue 18)
+    destinations.init_app(app)  # test calls to the transfer numbers (issue 18)
 
     from . import audio, publish
     from .sim import web as simulator

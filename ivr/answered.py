@@ -65,6 +65,8 @@ class CachedAnswers:
 
     def _answer(self, environ: dict[str, Any], form: dict[str, str]) -> bytes | None:
         path = environ.get("PATH_INFO", "")
+        if voice.machine_answered(form):
+            return None  # the view hangs up on an answering machine
         snapshot = self.store.snapshot()
         generation = voice.generation(snapshot)
         if path == voice.bp.url_prefix:
@@ -82,7 +84,8 @@ class CachedAnswers:
             args.setdefault(name, value)
         state = voice._state(node, args)
         texting = voice.can_text(self.texts, form, snapshot.pack, state)
-        inp = voice._input(form, self.facts_max_age_days, texting)
+        timed = voice.timed(snapshot.pack, state)
+        inp = voice._input(form, self.facts_max_age_days, texting, timed)
         found = self.cache.get(generation, voice.step_key(state, inp))
         if found is None:
             return None

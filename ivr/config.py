@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -110,6 +112,39 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
+    "HOTLINE_NUMBER": (
+        "",
+        "The line's number (E.164) that missed-call callbacks come from; empty: the number the "
+        "caller dialed (the missed call's `To`).",
+    ),
+    "CALLBACK_DELAY_SECONDS": (
+        "20",
+        "Seconds after a missed call before the line calls back (the caller has hung up).",
+    ),
+    "CALLBACK_RETRY_SECONDS": (
+        "180",
+        "Seconds before the one retry of a callback that was busy, not answered, failed or "
+        "reached voicemail; after it the callback is given up.",
+    ),
+    "CALLBACK_PER_NUMBER_DAY": (
+        "3",
+        "At most this many callbacks per caller per day (the console can change it); more "
+        "missed calls are still rejected, free, and nothing is queued.",
+    ),
+    "CALLBACK_PER_HOUR": (
+        "60",
+        "At most this many callbacks queued per hour for the whole line (the console can "
+        "change it), so a flood of missed calls cannot run up the bill.",
+    ),
+    "CALLBACK_COUNTRIES": (
+        "MX,US",
+        "Only callers with a valid number of these countries (ISO codes) are called back.",
+    ),
+    "DESTINATION_CHECK_HOURS": (
+        "24",
+        "The worker test-calls each transfer number (during its opening hours) when its last "
+        "check is older than this many hours; 0 = only from the console or the command.",
+    ),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
     "WEB_CONCURRENCY": ("2", "gunicorn worker processes (Procfile)."),
     "GUNICORN_THREADS": ("2", "Threads per gunicorn worker (Procfile)."),
@@ -137,6 +172,13 @@ class Settings:
     twilio_messaging_service_sid: str = ""
     sms_pepper: Secret = Secret("")
     twilio_api_base: str = ""
+    hotline_number: str = ""
+    callback_delay_seconds: int = 20
+    callback_retry_seconds: int = 180
+    callback_per_number_day: int = 3
+    callback_per_hour: int = 60
+    callback_countries: tuple[str, ...] = ("MX", "US")
+    destination_check_hours: float = 24
 
     @property
     def development(self) -> bool:
@@ -180,6 +222,42 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
+
+    def whole(name: str) -> int:
+        value = get(name)
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+        if number < 0:
+            raise ConfigError(f"{name} must be 0 or more, not {number}")
+        return number
+
+    callbacks = {
+        name.lower(): whole(name)
+        for name in (
+            "CALLBACK_DELAY_SECONDS",
+            "CALLBACK_RETRY_SECONDS",
+            "CALLBACK_PER_NUMBER_DAY",
+            "CALLBACK_PER_HOUR",
+        )
+    }
+    countries = tuple(c.strip().upper() for c in get("CALLBACK_COUNTRIES").split(",") if c.strip())
+    unknown = [c for c in countries if c not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        raise ConfigError(f"CALLBACK_COUNTRIES has unknown country codes: {', '.join(unknown)}")
+    hotline_number = get("HOTLINE_NUMBER")
+    if hotline_number and not _e164(hotline_number):
+        raise ConfigError(
+            f"HOTLINE_NUMBER must be a number in E.164 (+...), not {hotline_number!r}"
+        )
+    try:
+        check_hours = float(get("DESTINATION_CHECK_HOURS"))
+    except ValueError as exc:
+        value = get("DESTINATION_CHECK_HOURS")
+        raise ConfigError(f"DESTINATION_CHECK_HOURS must be a number, not {value!r}") from exc
+    if check_hours < 0:
+        raise ConfigError("DESTINATION_CHECK_HOURS must be 0 or more")
     zone = get("HOTLINE_TIMEZONE")
     try:
         ZoneInfo(zone)
@@ -205,4 +283,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
         sms_pepper=Secret(get("SMS_PEPPER")),
         twilio_api_base=get("TWILIO_API_BASE").rstrip("/"),
+        hotline_number=hotline_number,
+        callback_countries=countries,
+        destination_check_hours=check_hours,
+        **callbacks,
     )
+
+
+def _e164(number: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False

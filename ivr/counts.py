@@ -28,6 +28,8 @@ Events (`lang` is "" before a language is chosen; `node` is the flow node):
     transfer_<outcome>    <lang> <transfer>  completed | busy | no-answer | failed | canceled |
                                              other; detail = organization id
     sms_sent / sms_failed / sms_over_quota   from ivr.sms (detail = why it failed)
+    closed_transfer       <lang> <transfer>  the office was closed (opening hours): no transfer,
+                                             the caller heard when it opens; detail = org id
 """
 
 from __future__ import annotations
@@ -250,6 +252,9 @@ def step_events(
         function = flow.key_function(key) if key else None
         if option is not None:
             events.append((lang, option.goto, "chosen", ""))
+            target = flow.nodes.get(option.goto)
+            if target is not None and target.kind is NodeKind.TRANSFER and step.dial is None:
+                events.append((lang, option.goto, "closed_transfer", _org(pack, target.number)))
         elif function == "repeat":
             events.append((lang, node.repeat or node.id, "repeated", ""))
         elif function == "end_call":

@@ -8,9 +8,10 @@ tested without a server. `ivr/twiml.py` turns a Step into TwiML; `ivr/voice.py` 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from .content import ContentPack, Node, NodeKind
+from .content.hours import is_open, next_opening, spoken_opening
 from .content.load import COUNTRY_VARIANTS, TWILIO_COUNTRIES
 from .content.model import DTMF
 
@@ -50,6 +51,11 @@ class Input:
     # webhook tried to send, `text_status` says how it went: sent | failed | over_quota.
     can_text: bool = False
     text_status: str | None = None
+    # The instant of this request (timezone-aware), for destinations with opening hours
+    # (directory.yaml `hours`). None: no time known, so every transfer is offered. The webhook
+    # passes it, to the minute, only where the next step can reach a transfer with hours
+    # (hours_sensitive), so other cached answers do not change every minute.
+    now: datetime | None = None
 
     @property
     def dial_from(self) -> str | None:
@@ -226,6 +232,8 @@ def enter(
     while node.kind is NodeKind.MESSAGE:
         prompts += _section_prompts(pack, lang, node, inp)
         node = flow.nodes[node.next]
+    if node.kind is NodeKind.TRANSFER and closed_now(pack, node, inp):
+        return _closed(pack, lang, node, prompts, ret, inp)
     prompts += _section_prompts(pack, lang, node, inp)
     if node.kind is NodeKind.MENU:
         prompts += _menu_body(pack, lang, node, inp)
@@ -239,6 +247,89 @@ def enter(
             dial_action=CallState(lang, node.id, ret=ret),
         )
     return Step(prompts + shared(pack, lang, "goodbye"), hangup=True)
+
+
+OPENS_PROMPT = "hours.opens"  # the sentence saying when a closed office opens (made per call)
+
+
+def closed_now(pack: ContentPack, node: Node, inp: Input) -> bool:
+    """A transfer whose office is closed at ``inp.now``: never when the time or the hours
+    are unknown (the flyers give none), so the line offers the transfer as it always did."""
+    number = pack.numbers.get(node.number or "")
+    if inp.now is None or number is None or number.hours is None:
+        return False
+    return is_open(number.hours, inp.now) is False
+
+
+def _closed(
+    pack: ContentPack,
+    lang: str,
+    node: Node,
+    before: tuple[Prompt, ...],
+    ret: str | None,
+    inp: Input,
+) -> Step:
+    """The caller is not put through to a closed office: they hear that it is closed, when it
+    opens (in their language, in the office's local time), then the number slowly, and go
+    back to the menu they came from, which offers the text key where a text can reach them."""
+    number = pack.numbers[node.number]
+    said = before + shared(pack, lang, "closed")
+    opening = next_opening(number.hours, inp.now)
+    language = pack.language(lang)
+    if opening is not None and language is not None and language.clock.complete:
+        text = spoken_opening(language, opening, inp.now, number.hours.place)
+        said += (Prompt(lang, OPENS_PROMPT, text),)
+    said += shared(pack, lang, "closed_number")
+    said += _prompts(pack, lang, [f"number.{_number_to_call(pack, node.number, inp)}"])
+    back = ret if ret in pack.flow.nodes else None
+    if back is None:
+        return Step(said + shared(pack, lang, "goodbye"), hangup=True)
+    return enter(pack, lang, back, said, inp=inp)
+
+
+_HOURS_SENSITIVE: dict[str, frozenset[str]] = {}
+
+
+def hours_sensitive(pack: ContentPack) -> frozenset[str]:
+    """The nodes whose next step can depend on `Input.now`: from them the caller can reach a
+    transfer whose number has opening hours (a menu option, through messages, or help's
+    transfer after every re-prompt). Everywhere else the webhook leaves the time out."""
+    found = _HOURS_SENSITIVE.get(pack.version)
+    if found is not None:
+        return found
+    flow = pack.flow
+
+    def timed(node_id: str | None) -> bool:
+        seen: set[str] = set()
+        node = flow.nodes.get(node_id or "")
+        while node is not None and node.kind is NodeKind.MESSAGE and node.id not in seen:
+            seen.add(node.id)
+            node = flow.nodes.get(node.next or "")
+        if node is None or node.kind is not NodeKind.TRANSFER:
+            return False
+        number = pack.numbers.get(node.number or "")
+        return number is not None and number.hours is not None and number.hours.used
+
+    help_node = flow.nodes.get(flow.help)
+    help_transfers = [o.goto for o in help_node.options] if help_node else []
+    sensitive = set()
+    for node in flow.nodes.values():
+        # A menu's key enters its option (or, in help after every re-prompt, help's transfer);
+        # any other node is entered again, through its messages. A transfer node only ever
+        # returns to the menu in its URL.
+        targets: list[str | None] = [] if node.kind is NodeKind.TRANSFER else [node.id]
+        if node.kind is NodeKind.MENU:
+            targets += [o.goto for o in node.options]
+            if node.id in (flow.help, flow.exhausted):
+                targets += help_transfers
+        if any(timed(t) for t in targets):
+            sensitive.add(node.id)
+    if timed(flow.after_language):
+        sensitive.add(LANGUAGE_MENU)
+    if len(_HOURS_SENSITIVE) > 8:
+        _HOURS_SENSITIVE.clear()
+    found = _HOURS_SENSITIVE[pack.version] = frozenset(sensitive)
+    return found
 
 
 def goodbye(pack: ContentPack, lang: str) -> Step:

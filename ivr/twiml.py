@@ -86,3 +86,18 @@ def render(
     else:
         response.hangup()
     return str(response)
+
+
+def reject(reason: str = "busy") -> str:
+    """Turn a ringing call away without answering it: the caller pays nothing and Twilio
+    bills nothing (only as the first verb; the missed-call number, ivr/callbacks)."""
+    response = VoiceResponse()
+    response.reject(reason=reason)
+    return str(response)
+
+
+def hang_up() -> str:
+    """Just hang up (an answering machine on a call the line placed; a destination check)."""
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)

@@ -151,22 +151,40 @@ def _state(node: str, args: Mapping[str, str]) -> CallState:
     )
 
 
+def _outbound(form: Mapping[str, str]) -> bool:
+    return form.get("Direction", "").startswith("outbound")
+
+
+def caller_number(form: Mapping[str, str]) -> str | None:
+    """The caller's number: From, or To on a call the line placed (a missed-call callback,
+    Direction=outbound-api), where From is the line itself. Read, never kept."""
+    return form.get("To") if _outbound(form) else form.get("From")
+
+
+def caller_country(form: Mapping[str, str]) -> str:
+    return form.get("ToCountry" if _outbound(form) else "FromCountry", "")[:2].upper()
+
+
 def can_text(texts, form: Mapping[str, str], content: ContentPack, state: CallState) -> bool:
     """Offer this caller the numbers by text? (ivr.sms.TextService; the number is only read.)
     Asked only where the answer can depend on it (flow.text_sensitive): checking a number
     costs more than the rest of a cached answer."""
     if texts is None or state.lang is None or state.node not in flow.text_sensitive(content):
         return False
-    return texts.offered(form.get("From"), state.lang)
+    return texts.offered(caller_number(form), state.lang)
 
 
-def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = False) -> Input:
+def _input(
+    form: Mapping[str, str], facts_max_age_days: int, texting: bool = False, timed: bool = False
+) -> Input:
+    """``timed``: the step can reach a transfer with opening hours (flow.hours_sensitive), so
+    the engine is given the time, to the minute (opening hours are on the quarter hour)."""
     digits = form.get("Digits", "")[:MAX_FIELD].strip()
     status = form.get("DialCallStatus") or None
     # FromCountry picks which numbers are read ("to call from Mexico / the U.S."): this
     # request only; never logged, stored or put in a URL. Only the countries that change what
     # is said are kept, so the cache holds one document per real difference.
-    country = form.get("FromCountry", "")[:2].upper()
+    country = caller_country(form)
     return Input(
         digits=digits,
         dial_status=status[:MAX_FIELD] if status else None,
@@ -174,11 +192,36 @@ def _input(form: Mapping[str, str], facts_max_age_days: int, texting: bool = Fal
         today=datetime.now(UTC).date(),
         facts_max_age_days=facts_max_age_days,
         can_text=texting,
+        now=datetime.now(UTC).replace(second=0, microsecond=0) if timed else None,
     )
+
+
+def timed(content: ContentPack, state: CallState) -> bool:
+    """Does this step's answer depend on the time (a transfer with opening hours ahead)?"""
+    node = flow.LANGUAGE_MENU if state.lang is None else state.node
+    return node in flow.hours_sensitive(content)
+
+
+# Answering-machine detection (the line's callbacks and destination checks call out with it):
+# Twilio sends AnsweredBy with the first request, and a machine never hears the menu.
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
+
+
+def machine_answered(form: Mapping[str, str]) -> bool:
+    return form.get("AnsweredBy", "") in MACHINE_ANSWERS
+
+
+def hang_up_on_machine() -> Response:
+    log.info("call %s answered by a machine: hung up", call_tag())
+    return twiml_response(twiml.hang_up())
 
 
 def answer_call() -> Response:
     """The first webhook of a call: the language menu."""
+    if machine_answered(webhook_form()):
+        return hang_up_on_machine()
     body, _, found = _document(
         ANSWER_KEY, flow.answer, lambda content, result: counts.answer_events(result)
     )
@@ -191,18 +234,21 @@ def answer_step(node: str, args: Mapping[str, str]) -> Response:
     """A later webhook: the state comes from the URL's query (``args``), keys from the form."""
     state = _state(node, args)
     form = webhook_form()
+    if machine_answered(form):
+        return hang_up_on_machine()
     texts = current_app.extensions.get("sms")
     inp = _input(
         form,
         current_app.config["SETTINGS"].facts_max_age_days,
         can_text(texts, form, pack(), state),
+        timed(pack(), state),
     )
     page = flow.text_request(pack(), state, inp) if inp.can_text else None
     if page is not None:
         # The caller pressed the text key where it is offered: send now (TextService waits
         # at most ~0.9 s for Twilio), then answer with how it went. The document is cached
         # by that outcome, never by the key alone, so every press sends its own text.
-        outcome = texts.send_page(pack(), form.get("From"), page, state.lang)
+        outcome = texts.send_page(pack(), caller_number(form), page, state.lang)
         status = outcome.status if outcome.status in ("sent", "over_quota") else "failed"
         inp = replace(inp, text_status=status)
     body, nxt, found = _document(

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import ContentError, Problem
+from .hours import read_clock, read_hours
 from .model import (
     ContentPack,
     Flow,
@@ -145,6 +146,7 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
                 write_out_numbers=r.field(LANGUAGES, key, item, "write_out_numbers", bool, False),
                 months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
                 date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
+                clock=read_clock(item.get("clock") if isinstance(item, Mapping) else None, key, r),
             )
         )
     return tuple(langs)
@@ -199,6 +201,7 @@ def _directory(data: Any, r: _Reader):
                 label=r.field(DIRECTORY, nkey, num, "label", str, ""),
                 source=r.field(DIRECTORY, nkey, num, "source", str),
                 decision=r.field(DIRECTORY, nkey, num, "decision", str, ""),
+                hours=read_hours(num.get("hours") if isinstance(num, Mapping) else None, nkey, r),
             )
         orgs[oid] = Organization(
             id=oid,

@@ -10,6 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hours import Clock, Hours
 
 # The keys a telephone keypad sends.
 DTMF = frozenset("0123456789*#")
@@ -42,6 +46,14 @@ class Language:
     write_out_numbers: bool = False
     months: tuple[str, ...] = ()  # January .. December in this language
     date_pattern: str = "{day} {month} {year}"
+    # How this language says when a closed office opens (languages.yaml `clock`, hours.py).
+    clock: Clock = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            from .hours import Clock
+
+            object.__setattr__(self, "clock", Clock())
 
     @property
     def has_say_voice(self) -> bool:
@@ -66,6 +78,7 @@ class PhoneNumber:
     label: str
     source: str
     decision: str = ""  # why an ambiguous flyer entry was read this way
+    hours: Hours | None = None  # opening hours in its own time zone (hours.py); None: unknown
 
     @property
     def voice(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .errors import Problem
+from .hours import check_hours
 from .model import ContentPack
 from .rules.directory import check_directory, check_numbers_heard
 from .rules.flow import check_flow, check_sections, reachable_nodes
@@ -45,6 +46,7 @@ CHECKS: tuple[Check, ...] = (
     check_spoken,
     check_sections,
     check_numbers_heard,
+    check_hours,  # opening hours (ivr/content/hours.py)
 )
 
 

@@ -148,3 +148,76 @@ sms_quota = sa.Table(
     sa.Column("day", sa.String(10), nullable=False),
     sa.Column("count", sa.Integer, nullable=False, server_default="0"),
 )
+
+# -- reaching callers who cannot pay, and numbers that answer (issue 18) -----------------------
+
+# Missed-call callbacks waiting to be placed (ivr/callbacks). The ONLY place a caller's
+# number is kept: the row goes when the callback is answered or given up, and after 24 hours
+# whatever happens. `number` is unique: one pending callback per caller.
+callback_queue = sa.Table(
+    "callback_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number", sa.String(20), nullable=False),  # E.164 of the caller
+    sa.Column("line", sa.String(20), nullable=False),  # the number they dialed: the callback's From
+    sa.Column("state", sa.String(12), nullable=False),  # waiting | calling
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("due", sa.Float, nullable=False),  # seconds since the epoch
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("claimed", sa.Float, nullable=True),  # when a worker took it to call
+    sa.Column("call_sid", sa.String(34), nullable=True),  # Twilio's CallSid of the attempt
+    sa.UniqueConstraint("number", name="callback_queue_number"),
+    sa.Index("callback_queue_due", "state", "due"),
+)
+
+# At most CALLBACK_PER_NUMBER_DAY callbacks per caller per day, counted under a keyed hash of
+# the day and the number (as sms_quota): the number itself is never in this table.
+callback_quota = sa.Table(
+    "callback_quota",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Totals only: per UTC hour ("2026-12-01T14") how many callbacks were asked, queued, placed,
+# answered, given up, refused by a limit... (the per-hour limit counts `queued` here).
+callback_counts = sa.Table(
+    "callback_counts",
+    metadata,
+    sa.Column("hour", sa.String(13), primary_key=True),
+    sa.Column("event", sa.String(24), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False, server_default="0"),
+)
+
+# One row (id 1) when an administrator paused callbacks or set the limits from the console;
+# NULL limits (or no row) mean the environment's CALLBACK_* values.
+callback_settings = sa.Table(
+    "callback_settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("per_number_day", sa.Integer, nullable=True),
+    sa.Column("per_hour", sa.Integer, nullable=True),
+    sa.Column("updated_by", sa.String(80), nullable=False),
+    sa.Column("updated", sa.String(32), nullable=False),
+)
+
+# Test calls to the transfer numbers (ivr/destinations): one row per check, kept as history
+# (they hold only the line's own directory numbers). result: human | machine | busy |
+# no_answer | failed | invalid; NULL while requested or ringing.
+destination_checks = sa.Table(
+    "destination_checks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("number_id", sa.String(200), nullable=False),
+    sa.Column("e164", sa.String(20), nullable=False),
+    sa.Column("requested", sa.Float, nullable=False),
+    sa.Column("requested_by", sa.String(80), nullable=False),
+    sa.Column("placed", sa.Float, nullable=True),
+    sa.Column("finished", sa.Float, nullable=True),
+    sa.Column("result", sa.String(16), nullable=True),
+    sa.Column("answered_by", sa.String(24), nullable=True),
+    sa.Column("call_sid", sa.String(34), nullable=True),
+    sa.Index("destination_checks_number", "number_id", "id"),
+)

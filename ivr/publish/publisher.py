@@ -65,6 +65,7 @@ class Publisher:
         self.set_text = words.set_text
         self.set_number = words.set_number
         self.set_organization = words.set_organization
+        self.set_hours = words.set_hours
         self.mark_checked = words.mark_checked
 
         # Computer audio, every file a prompt has had, an earlier one back (prompt_audio.py).

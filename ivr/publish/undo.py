@@ -122,7 +122,7 @@ def _revert_fields(directory: bytes, c: Change) -> bytes:
         path, known = ["organizations", c.target], ORGANIZATION_FIELDS
     else:
         org_id = next(o for o, org in orgs.items() if c.target in (org or {}).get("numbers", {}))
-        path, known = ["organizations", org_id, "numbers", c.target], NUMBER_FIELDS
+        path, known = ["organizations", org_id, "numbers", c.target], (*NUMBER_FIELDS, "hours")
     before, after = dict(c.before or {}), dict(c.after or {})
     fields = {k: before.get(k) for k in set(before) | set(after) if before.get(k) != after.get(k)}
     extra = set(fields) - set(known)

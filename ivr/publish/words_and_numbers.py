@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from . import edits
+from . import hours as opening_hours
 from .models import Version
 from .transaction import Transaction
 
@@ -50,6 +51,13 @@ class WordsAndNumbers:
             "set_organization",
             lambda base: edits.set_organization(base.files, org_id, fields),
             refresh_audio=True,
+        )
+
+    def set_hours(self, number_id: str, hours: Any, *, author: str) -> Version:
+        """A number's opening hours (a ``content.hours.Hours``, or None: unknown); see
+        :mod:`.hours`. KeyError, ContentError as set_number."""
+        return self.tx.publish(
+            author, "set_hours", lambda base: opening_hours.set_hours(base.files, number_id, hours)
         )
 
     def mark_checked(self, section: str, *, author: str, day: date) -> Version:

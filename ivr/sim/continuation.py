@@ -9,7 +9,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import events as ev
-from .emulator import Call, DialWait, GatherWait, Position
+from .emulator import Call, DialWait, GatherWait, Position, StatusCallback
 from .media import MediaLibrary
 from .signing import CallParty
 from .transport import Transport
@@ -23,17 +23,25 @@ class BadToken(Exception):
 
 def dump(secret: str, call: Call, wait: GatherWait | DialWait) -> str:
     party = call.party
-    return URLSafeSerializer(secret, salt=SALT).dumps(
-        {
-            "url": wait.position.url,
-            "twiml": wait.position.twiml,
-            "index": wait.position.index,
-            "party": [party.caller, party.line, party.call_sid, party.account_sid],
-            "clock": call.transcript.clock,
-            "requests": call.requests_made,
-            "entry": call.url,
-        }
-    )
+    data = {
+        "url": wait.position.url,
+        "twiml": wait.position.twiml,
+        "index": wait.position.index,
+        "party": [party.caller, party.line, party.call_sid, party.account_sid, party.direction],
+        "clock": call.transcript.clock,
+        "requests": call.requests_made,
+        "entry": call.url,
+    }
+    callback = call.status_callback
+    if callback is not None and not call.status_sent:
+        # A call the line placed: Twilio reports its end to the line's StatusCallback.
+        data["status"] = [
+            callback.url,
+            callback.method,
+            list(callback.events),
+            dict(callback.extra),
+        ]
+    return URLSafeSerializer(secret, salt=SALT).dumps(data)
 
 
 def load(
@@ -42,16 +50,21 @@ def load(
     """The call and the wait the token describes; BadToken if it was not made here."""
     try:
         data = URLSafeSerializer(secret, salt=SALT).loads(token)
-        caller, line, call_sid, account_sid = data["party"]
+        caller, line, call_sid, account_sid, *direction = data["party"]
         position = Position(data["url"], data["twiml"], int(data["index"]))
+        callback = None
+        if data.get("status"):
+            url, method, events, extra = data["status"]
+            callback = StatusCallback(str(url), str(method), tuple(events), dict(extra))
         call = Call(
             transport,
             data["entry"],
             auth_token=auth_token,
-            party=CallParty(caller, line, call_sid, account_sid),
+            party=CallParty(caller, line, call_sid, account_sid, *direction),
             media=media,
             transcript=ev.Transcript(clock=float(data["clock"])),
             requests_made=int(data["requests"]),
+            status_callback=callback,
         )
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise BadToken(str(exc)) from exc

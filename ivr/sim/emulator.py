@@ -10,9 +10,12 @@ Semantics follow Twilio's TwiML reference; where a behaviour is subtle the comme
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Protocol
 from urllib.parse import urlencode, urljoin
 
@@ -29,6 +32,8 @@ LOOP_FOREVER = 1000
 # Seconds of ringing or tones a caller hears before Twilio reports each <Dial> outcome
 # (no-answer takes the whole Dial timeout).
 DIAL_RING_SECONDS = {"completed": 6, "busy": 4, "failed": 1}
+# <Reject reason="..."> (shared/twiml/rest-calls.json twiml_reject): only these two.
+REJECT_REASONS = ("rejected", "busy")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,18 @@ class Ended:
 Wait = GatherWait | DialWait | Ended
 
 
+@dataclass(frozen=True)
+class StatusCallback:
+    """Where Twilio reports how a call placed through the Calls API ended (StatusCallback,
+    StatusCallbackMethod, StatusCallbackEvent; rest-calls.json status_callback), and the
+    fields it adds to every report (AnsweredBy when answering-machine detection ran)."""
+
+    url: str
+    method: str = "POST"
+    events: tuple[str, ...] = ("completed",)
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
 class Caller(Protocol):
     """The person on the phone: decides what to press and how each transfer ends."""
 
@@ -132,6 +149,9 @@ class Call:
         transcript: ev.Transcript | None = None,
         requests_made: int = 0,
         fallback_url: str | None = None,
+        start_params: Mapping[str, str] | None = None,
+        status_callback: StatusCallback | None = None,
+        after_answer: Callable[[], bool] | None = None,
     ) -> None:
         self.transport = transport
         # The number's Fallback URL: Twilio posts there (same form, plus ErrorUrl and
@@ -145,6 +165,18 @@ class Call:
         self.max_requests = max_requests
         self.transcript = transcript or ev.Transcript()
         self.requests_made = requests_made
+        # Fields only the first request carries: AnsweredBy and MachineDetectionDuration of
+        # synchronous answering-machine detection (rest-calls.json answering_machine_detection).
+        self.start_params = dict(start_params or {})
+        self.status_callback = status_callback
+        self.status_sent = False
+        # Runs once the first document arrived, before it plays (asynchronous answering-
+        # machine detection reports then); True: the call was ended through the REST API.
+        self.after_answer = after_answer
+        # None until the first document: True once Twilio answered the call (billed), False
+        # when it was turned away with <Reject> (never answered, never billed).
+        self.answered: bool | None = None if requests_made == 0 else True
+        self.rejected: str | None = None  # the <Reject> reason
 
     # -- driving a call -------------------------------------------------------------------------
 
@@ -164,9 +196,30 @@ class Call:
         return self.answer_dial(wait, caller.dial(wait, self.transcript))
 
     def start(self) -> Wait:
-        # The first request of a call says "ringing"; Twilio answers the call with our TwiML.
-        document = self._request(self.url, self.method, self.party.base_params("ringing"))
+        # The first request of an incoming call says "ringing"; Twilio answers the call with
+        # our TwiML. A call the line placed (Calls API) is already answered: "in-progress".
+        status = "in-progress" if self.party.outbound else "ringing"
+        params = self.party.base_params(status) | self.start_params
+        document = self._request(self.url, self.method, params)
+        if document is not None and not self.party.outbound:
+            first = next(iter(document.root), None)
+            if first is not None and first.tag == "Reject":
+                return self._reject(first, document.url)
+        self.answered = True
+        if document is not None and self.after_answer is not None and self.after_answer():
+            return self._hangup("ended through the REST API")
         return self._execute(document, 0)
+
+    def _reject(self, verb: ET.Element, url: str) -> Ended:
+        # <Reject> first: the call is never answered, so the caller pays nothing and Twilio
+        # bills nothing (rest-calls.json twiml_reject); verbs after it are ignored.
+        reason = verb.get("reason", "rejected")
+        if reason not in REJECT_REASONS:
+            self._error(f"<Reject reason={reason!r}> is not one of {REJECT_REASONS}", url)
+            reason = "rejected"
+        self.answered = False
+        self.rejected = reason
+        return self._hangup(f"<Reject reason={reason!r}>")
 
     def wait_at(self, position: Position) -> Wait:
         """Rebuild the wait at `position`, e.g. from a position the browser carried back."""
@@ -266,7 +319,11 @@ class Call:
             elif verb.tag == "Hangup":
                 return self._hangup("<Hangup>")
             elif verb.tag == "Reject":
-                return self._hangup(f"<Reject reason={verb.get('reason', 'rejected')!r}>")
+                # Only the first verb of the answer to a ringing call can refuse it; here the
+                # call is already answered (and billed).
+                return self._fail(
+                    "<Reject> after the call was answered: it is billed", document.url
+                )
             else:
                 return self._fail(f"<{verb.tag}> is not emulated", document.url)
         return Ended("application error")
@@ -390,7 +447,7 @@ class Call:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
             reply = self.transport.send("POST", url, params, headers)
         self._emit(ev.Request, method, url, reply.status, round(reply.latency, 4), params)
-        for body in texts_to(self.transport, self.party.caller):
+        for body in texts_to(self.transport, self.party.person):
             self._emit(ev.Text, body)  # the line texted the caller while answering
         problems = check_reply(reply.status, reply.content_type, reply.body)
         root = None
@@ -450,11 +507,56 @@ class Call:
 
     def _hangup(self, reason: str) -> Ended:
         self._emit(ev.Hangup, reason)
+        self.report_end("completed" if self.answered else "no-answer")
         return Ended(reason)
+
+    def report_end(self, status: str) -> None:
+        """Twilio's status callback of a call placed through the Calls API, once, when it
+        ends (its `completed` event carries the terminal status)."""
+        callback = self.status_callback
+        if callback is None or self.status_sent:
+            return
+        self.status_sent = True
+        talk = math.ceil(self.transcript.clock) if status == "completed" else 0
+        params = status_params(self.party, status, callback, sequence=0, seconds=talk)
+        send_status(self.transport, self.auth_token, callback, params)
 
     def _fail(self, message: str, url: str) -> Ended:
         self._error(message, url)
         return self._hangup("application error")
+
+
+SIP_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "failed": "404"}
+
+
+def status_params(
+    party: CallParty, status: str, callback: StatusCallback, *, sequence: int, seconds: int = 0
+) -> dict[str, str]:
+    """The form of one status callback (rest-calls.json status_callback.examples)."""
+    params = party.base_params(status) | {
+        "CallbackSource": "call-progress-events",
+        "SequenceNumber": str(sequence),
+        "Timestamp": format_datetime(datetime.now(UTC)),
+    }
+    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
+        params |= {
+            "CallDuration": str(seconds),
+            "Duration": str(math.ceil(seconds / 60)) if status == "completed" else "0",
+            "SipResponseCode": SIP_CODES.get(status, "487"),
+        }
+    return params | dict(callback.extra)
+
+
+def send_status(
+    transport: Transport, auth_token: str, callback: StatusCallback, params: dict[str, str]
+) -> int:
+    """Send one signed status callback the way Twilio does; the answer's body is ignored."""
+    if callback.method == "GET":
+        url = callback.url + ("&" if "?" in callback.url else "?") + urlencode(params)
+        return transport.send("GET", url, None, signed_headers(auth_token, url, {})).status
+    headers = signed_headers(auth_token, callback.url, params)
+    headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+    return transport.send("POST", callback.url, params, headers).status
 
 
 def _collect(keys: str, num_digits: int | None, finish_on_key: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""A fake of Twilio's Messages API: where the simulators' text messages arrive.
+"""A fake of Twilio's Messages API: where the simulators' text messages arrive (and, through
+`calls.py`, of its Calls API: the outbound calls the line places).
 
 `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with HTTP basic auth (account SID and
 auth token) and a form body (To, From or MessagingServiceSid, Body) is answered 201 with a
@@ -34,6 +35,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 
+from .calls import FakeCalls
+
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages\.json$")
 DEV_ACCOUNT = "AC" + "0" * 32  # development's stand-in account (no Twilio account needed)
 
@@ -67,6 +70,8 @@ class FakeMessagesApi:
     requests: list[Recorded] = field(default_factory=list)
     answers: list[int | str] = field(default_factory=list)  # next answers; empty = 201
     keep_requests: bool = True  # False in development: only the inboxes are kept
+    # Outbound calls (Calls.json): the same account, the same programmed answers (calls.py).
+    calls: FakeCalls = field(default_factory=FakeCalls)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -92,15 +97,21 @@ class FakeMessagesApi:
                 self.requests.append(Recorded("POST", path, auth, form, raw, headers))
             answer = self.answers.pop(0) if self.answers else 201
         match = PATH.match(path)
-        if match is None:
+        is_calls = "/Calls" in path
+        if match is None and not is_calls:
             return 404, _error(404)
-        if auth != (self.account_sid, self.auth_token) or match["sid"] != self.account_sid:
+        if auth != (self.account_sid, self.auth_token) or (
+            match is not None and match["sid"] != self.account_sid
+        ):
             return 401, _error(401)
         if answer == HANG:
             self.release.wait(10)
             return None
         if answer != 201:
             return int(answer), _error(int(answer))
+        if is_calls:
+            answered = self.calls.handle(self.account_sid, path, raw)
+            return answered if answered is not None else (404, _error(404))
         if "To" not in form or "Body" not in form:
             return 400, {**_error(400), "code": 21604}
         with self._lock:

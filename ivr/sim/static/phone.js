@@ -268,11 +268,90 @@
   }
 
   function hangUp() {
+    // A call the line placed (a callback) reports its end to the line: tell the server.
+    if (token) api("hangup", { token }).catch(() => {});
     callId += 1;
     if (current) current.stop();
     if (gather) clearTimeout(gather.timer);
     line(say("endCaller"), "event");
     ended("you hung up");
+  }
+
+  // -- a missed call, then the line calls back (development: the worker places the call
+  // through the fake Calls API; this page asks every 2 s whether it rings) ------------------
+  let ring = null;
+  let polling = null;
+
+  function waitForCallback(mine) {
+    clearInterval(polling);
+    const since = Date.now();
+    polling = setInterval(async () => {
+      if (mine !== callId) return clearInterval(polling);
+      if (Date.now() - since > 300000) {
+        clearInterval(polling);
+        return status(say("noCallback"));
+      }
+      try {
+        const answer = await api("ringing");
+        if (mine !== callId || !answer.ringing) return;
+        clearInterval(polling);
+        ring = answer.ringing;
+        $("incoming").hidden = false;
+        status(say("incoming", { number: ring.from }));
+        line(say("incoming", { number: ring.from }), "event");
+      } catch (error) {
+        clearInterval(polling);
+        line(String(error), "error");
+      }
+    }, 2000);
+  }
+
+  async function missedCall() {
+    callId += 1;
+    const mine = callId;
+    $("captions").replaceChildren();
+    $("incoming").hidden = true;
+    status(say("ringing"));
+    try {
+      await handle(await api("missed"), mine);
+    } catch (error) {
+      line(String(error), "error");
+      return ended("error");
+    }
+    if (mine !== callId) return;
+    status(say("missedWaiting"));
+    waitForCallback(mine);
+  }
+
+  async function pickup(how) {
+    $("incoming").hidden = true;
+    if (!ring) return;
+    callId += 1;
+    const mine = callId;
+    const sid = ring.sid;
+    ring = null;
+    line(outcome(how), "event");
+    if (how === "human") {
+      $("call").disabled = true;
+      $("hangup").disabled = false;
+    }
+    try {
+      await handle(await api("pickup", { sid, how }), mine);
+    } catch (error) {
+      line(String(error), "error");
+      return ended("error");
+    }
+    if (how !== "human" && mine === callId) {
+      status(say("notPickedUp", { outcome: outcome(how) }));
+      waitForCallback(mine);
+    }
+  }
+
+  if ($("missed")) {
+    $("missed").addEventListener("click", missedCall);
+    for (const button of document.querySelectorAll("[data-pickup]")) {
+      button.addEventListener("click", () => pickup(button.dataset.pickup));
+    }
   }
 
   $("call").addEventListener("click", call);
