@@ -26,8 +26,6 @@ def init_app(app: Flask) -> None:
 
     if bp.name in app.blueprints:
         return
-    from . import reach_pages  # noqa: F401  (callbacks, opening hours, destination checks)
-
     configure_sessions(app)
     init_babel(app)  # the console and the browser phone in the staffer's language
     app.extensions["staff"] = StaffAccounts(

@@ -22,6 +22,7 @@ AREAS = (
     "ivr.console.history_pages",  # what going back undoes; undo one change
     "ivr.console.draft_pages",  # drafts of words and numbers
     "ivr.console.sections",  # dates of the information
+    "ivr.console.areas.reach",  # callbacks, opening hours, destination checks
 )
 # "What callers need" (ivr/console/needs.py) is a blueprint of its own, registered by create_app.
 

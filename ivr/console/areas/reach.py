@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..content import ContentError
-from ..content.hours import (
+from ...content import ContentError
+from ...content.hours import (
     DAYS,
     Hours,
     default_place,
@@ -31,10 +31,10 @@ from ..content.hours import (
     is_open,
     parse_spans,
 )
-from ..content.model import frozen_map
-from .i18n import when
-from .problems import Refusal, refusals
-from .web import bp
+from ...content.model import frozen_map
+from ..i18n import when
+from ..problems import Refusal, refusals
+from ..web import bp
 
 #: Time zones offered first for a transfer number (any IANA name can be typed).
 ZONES = (
@@ -140,7 +140,7 @@ def callbacks() -> Any:
         (gettext("Last 30 days"), service.queue.totals(now - 30 * 24 * 3600, now)),
     ]
     return render_template(
-        "console/callbacks.html",
+        "console/reach/callbacks.html",
         missing=service.missing(),
         limits=service.queue.limits(),
         waiting=service.queue.waiting(),
@@ -190,7 +190,7 @@ def destinations() -> Any:
     checks = _checks()
     found = checks.destinations()
     return render_template(
-        "console/destinations.html",
+        "console/reach/destinations.html",
         destinations=found,
         open_now={d.number.id: _open_now(d.number.hours) for d in found},
         weeks={d.number.id: week_of(d.number.hours) for d in found},
@@ -335,7 +335,7 @@ def _date_refusal(text: str) -> str:
 def _hours_page(number: Any, kept: dict[str, Any], problems: list, status: int = 200) -> Any:
     pack = _pack()
     return render_template(
-        "console/hours.html",
+        "console/reach/hours.html",
         number=number,
         org=pack.organizations[number.org].name if number.org in pack.organizations else "",
         kept=kept,
