@@ -145,9 +145,33 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
                 write_out_numbers=r.field(LANGUAGES, key, item, "write_out_numbers", bool, False),
                 months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
                 date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
+                **_wording(item, key, r),
             )
         )
     return tuple(langs)
+
+
+def _wording(item: Any, key: str, r: _Reader) -> dict[str, Any]:
+    """`wording:` (avoid, present_tense, cleared) for the reviewer's checks in wording.py."""
+    data = r.field(LANGUAGES, key, item, "wording", dict, {})
+    where = f"{key}.wording"
+    words = {
+        name: tuple(str(w).strip() for w in r.field(LANGUAGES, where, data, name, list, []))
+        for name in ("avoid", "present_tense")
+    }
+    cleared = []
+    for i, pair in enumerate(r.field(LANGUAGES, where, data, "cleared", list, [])):
+        if not isinstance(pair, list) or len(pair) != 2 or not all(str(p).strip() for p in pair):
+            r.problem(
+                LANGUAGES,
+                f"{where}.cleared[{i}]",
+                f"must be a pair [prompt id, word], not {pair!r}",
+                "cleared_pair",
+                index=i,
+            )
+            continue
+        cleared.append((str(pair[0]).strip(), str(pair[1]).strip()))
+    return {**words, "cleared": tuple(cleared)}
 
 
 def _pronunciations(item: Any, key: str, r: _Reader) -> tuple[tuple[str, str], ...]:
@@ -199,6 +223,7 @@ def _directory(data: Any, r: _Reader):
                 label=r.field(DIRECTORY, nkey, num, "label", str, ""),
                 source=r.field(DIRECTORY, nkey, num, "source", str),
                 decision=r.field(DIRECTORY, nkey, num, "decision", str, ""),
+                unverified=r.field(DIRECTORY, nkey, num, "unverified", str, ""),
             )
         orgs[oid] = Organization(
             id=oid,

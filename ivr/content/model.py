@@ -42,6 +42,12 @@ class Language:
     write_out_numbers: bool = False
     months: tuple[str, ...] = ()  # January .. December in this language
     date_pattern: str = "{day} {month} {year}"
+    # Wording a reviewer looks at (ivr/content/wording.py): words callers should not hear, verbs
+    # that state a policy in the present tense, and the [prompt id, word] pairs a reviewer read
+    # and kept.
+    avoid: tuple[str, ...] = ()
+    present_tense: tuple[str, ...] = ()
+    cleared: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_say_voice(self) -> bool:
@@ -66,6 +72,9 @@ class PhoneNumber:
     label: str
     source: str
     decision: str = ""  # why an ambiguous flyer entry was read this way
+    # Why this number is our reading, not the flyer's (e.g. a country code the flyer leaves out
+    # that staff have not confirmed by calling): staff see it marked "not verified".
+    unverified: str = ""
 
     @property
     def voice(self) -> bool:
