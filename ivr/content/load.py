@@ -152,12 +152,12 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
 
 
 def _wording(item: Any, key: str, r: _Reader) -> dict[str, Any]:
-    """`wording:` (avoid, present_tense, cleared) for the reviewer's checks in wording.py."""
+    """`wording:` (avoid, present_tense, past_markers, cleared) for wording.py's checks."""
     data = r.field(LANGUAGES, key, item, "wording", dict, {})
     where = f"{key}.wording"
     words = {
         name: tuple(str(w).strip() for w in r.field(LANGUAGES, where, data, name, list, []))
-        for name in ("avoid", "present_tense")
+        for name in ("avoid", "present_tense", "past_markers")
     }
     cleared = []
     for i, pair in enumerate(r.field(LANGUAGES, where, data, "cleared", list, [])):

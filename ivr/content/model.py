@@ -48,6 +48,8 @@ class Language:
     avoid: tuple[str, ...] = ()
     present_tense: tuple[str, ...] = ()
     cleared: tuple[tuple[str, str], ...] = ()
+    # Words that put the verb after them in the past (Kreyòl "te", "t"): no present tense there.
+    past_markers: tuple[str, ...] = ()
 
     @property
     def has_say_voice(self) -> bool:

@@ -24,6 +24,7 @@ from .speech import (
     misread_numerals,
     placeholders,
 )
+from .wording import check_sentence_length
 
 GLOBAL_FUNCTIONS = ("repeat", "main_menu", "help", "end_call")
 CHANNELS = {"voice", "whatsapp"}
@@ -615,6 +616,7 @@ def problems(pack: ContentPack) -> list[Problem]:
         check_spoken,
         check_sections,
         check_numbers_heard,
+        check_sentence_length,  # ivr/content/wording.py
     )
     for check in checks:
         found.extend(check(pack))

@@ -8,7 +8,8 @@ Three checks on the authored texts:
 * ``present_tense_flags``: in a dated section (flow.yaml ``checked``), a verb that states a policy
   in the present tense ("expels", "there is an official exception") reads as today's rule, when
   it is what a flyer said on its date. Each language lists such words in languages.yaml
-  (``wording.present_tense``); a reviewer who reads a flagged prompt and keeps the present tense
+  (``wording.present_tense``; a word after one of ``wording.past_markers``, such as Kreyòl "te",
+  is in the past); a reviewer who reads a flagged prompt and keeps the present tense
   (a definition, advice that does not end) adds ``[prompt id, word]`` to ``wording.cleared``.
 * ``avoided_words``: words a language's callers should not hear (``wording.avoid``): jargon such
   as "metering", words that hide who wrote the facts, other names for a child traveling alone.
@@ -147,6 +148,11 @@ def _base(prompt_id: str) -> str:
     return prompt_id
 
 
+def _word_before(text: str, at: int) -> str:
+    found = re.search(r"(\w+)\W*$", text[:at])
+    return found.group(1) if found else ""
+
+
 def present_tense_flags(pack: ContentPack) -> list[Flag]:
     """Every present-tense policy word in a dated section's prompts; `cleared` where a reviewer
     kept it (languages.yaml wording.cleared)."""
@@ -155,10 +161,14 @@ def present_tense_flags(pack: ContentPack) -> list[Flag]:
     for language in pack.languages:
         raw = pack.raw_texts(language.code)
         cleared = set(language.cleared)
+        markers = {m.lower() for m in language.past_markers}
         for pid in dated:
             text = raw.get(_base(pid), "")
             for word in language.present_tense:
-                if _phrase(word).search(text):
+                if any(
+                    _word_before(text, m.start()).lower() not in markers
+                    for m in _phrase(word).finditer(text)
+                ):
                     flags.append(Flag(language.code, pid, word, (pid, word) in cleared))
     return flags
 
