@@ -11,6 +11,7 @@ from flask import Flask
 from .config import ROOT
 from .content import ContentError, load_pack
 from .content.validate import unused_prompts
+from .content.wording import review_notes
 
 
 def validate_pack(root: Path) -> list[str]:
@@ -25,6 +26,7 @@ def validate_pack(root: Path) -> list[str]:
     for lang, ids in unused_prompts(pack).items():
         if ids:
             lines.append(f"  warning: text/{lang}.yaml has prompts no node uses: {', '.join(ids)}")
+    lines += [f"  to review: {note}" for note in review_notes(pack)]
     return lines
 
 

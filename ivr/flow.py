@@ -14,6 +14,7 @@ from .content import ContentPack, Node, NodeKind
 from .content.hours import is_open, next_opening, spoken_opening
 from .content.load import COUNTRY_VARIANTS, TWILIO_COUNTRIES
 from .content.model import DTMF
+from .content.speech import dial_placeholders, placeholders
 
 LANGUAGE_MENU = "language"
 ANSWERED = frozenset({"completed", "answered"})
@@ -196,15 +197,25 @@ def facts_are_old(checked: str, inp: Input) -> bool:
     return (inp.today - date.fromisoformat(checked)).days > inp.facts_max_age_days
 
 
-def _section_prompts(pack: ContentPack, lang: str, node: Node, inp: Input) -> tuple[Prompt, ...]:
-    """A node's prompts; a dated section says its date after its first prompt (the title,
-    the action and the contact), and that things may have changed once it is old."""
+def says_a_number(pack: ContentPack, lang: str, prompt_id: str) -> bool:
+    text = pack.raw_texts(lang).get(prompt_id, "")
+    return bool(placeholders(text) or dial_placeholders(text))
+
+
+def _section_prompts(
+    pack: ContentPack, lang: str, node: Node, inp: Input, old_said: bool = False
+) -> tuple[Prompt, ...]:
+    """A node's prompts. A dated section says its date right after its first prompt (its
+    title), so the year comes before any number it gives; once the facts are old, that things
+    may have changed follows the first prompt after the date that gives a number (the caller
+    hears the contact first), or the date itself where none does. `old_said`: an earlier
+    section of the same step already said it."""
     ids = list(node.prompts)
     if node.checked and ids and f"checked.{node.id}" in pack.spoken(lang):
-        dated = [f"checked.{node.id}"]
-        if facts_are_old(node.checked, inp):
-            dated.append(pack.flow.prompts["facts_old"])
-        ids[1:1] = dated
+        ids.insert(1, f"checked.{node.id}")
+        if facts_are_old(node.checked, inp) and not old_said:
+            after = next((i for i in range(2, len(ids)) if says_a_number(pack, lang, ids[i])), 1)
+            ids.insert(after + 1, pack.flow.prompts["facts_old"])
     return _prompts(pack, lang, ids, inp)
 
 
@@ -229,12 +240,13 @@ def enter(
     flow = pack.flow
     prompts = before
     node = flow.nodes[node_id]
+    old = flow.prompts.get("facts_old")
     while node.kind is NodeKind.MESSAGE:
-        prompts += _section_prompts(pack, lang, node, inp)
+        prompts += _section_prompts(pack, lang, node, inp, any(p.id == old for p in prompts))
         node = flow.nodes[node.next]
     if node.kind is NodeKind.TRANSFER and closed_now(pack, node, inp):
         return _closed(pack, lang, node, prompts, ret, inp)
-    prompts += _section_prompts(pack, lang, node, inp)
+    prompts += _section_prompts(pack, lang, node, inp, any(p.id == old for p in prompts))
     if node.kind is NodeKind.MENU:
         prompts += _menu_body(pack, lang, node, inp)
         return Step(prompts, gather=CallState(lang, node.id), timeout=flow.timeout)

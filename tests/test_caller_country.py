@@ -45,7 +45,7 @@ def test_the_same_step_from_two_countries_is_two_documents(post):
 def test_old_facts_are_followed_by_the_sentence_that_things_may_have_changed(post):
     heard = plays(post("/voice/main?lang=en", Digits="1"))  # checked 2021: long past 180 days
     names = [url.rsplit("/", 1)[1].split(".wav")[0].rsplit(".", 1)[0] for url in heard]
-    assert names[:3] == ["mpp_active.1", "checked.mpp_active", "facts.old"]
+    assert names[:4] == ["mpp_active.title", "checked.mpp_active", "mpp_active.1", "facts.old"]
 
 
 def test_the_age_limit_comes_from_the_setting(tmp_path):

@@ -21,7 +21,7 @@ from ivr.sim.serve import serving
 # A fake microphone (a beep) that needs no permission prompt, for MediaRecorder.
 FAKE_MICROPHONE = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
 PASSWORD = "correct horse battery"
-PROMPT = "safety.notice"  # the prompt every caller hears once a language is chosen
+PROMPT = "safety.notice"  # in every guidance: heard once a language and a situation are chosen
 
 pytestmark = needs_chromium
 
@@ -76,6 +76,9 @@ def heard_after_choosing_spanish(page, app) -> dict:
     call = page.request.post("/simulator/api/call").json()
     reply = page.request.post(
         "/simulator/api/answer", data={"token": call["token"], "keys": spanish(app).key}
+    ).json()
+    reply = page.request.post(  # the first situation: its guidance says the safety notice
+        "/simulator/api/answer", data={"token": reply["token"], "keys": "1"}
     ).json()
     texts = app.extensions["content"].current().texts("es")
     wanted = texts[PROMPT]
@@ -141,6 +144,10 @@ def test_a_changed_spanish_text_shows_out_of_date_and_is_said_in_the_simulator(
     page.click("#call")
     page.locator("#captions li").first.wait_for()
     page.click(f'.key[data-key="{spanish(app).key}"]')
+    # The safety notice is in every guidance: the first situation's, after its contact.
+    first_option = app.extensions["content"].current().texts("es")["main.mpp_active"]
+    expect(page.locator("#captions li", has_text=first_option).first).to_be_visible()
+    page.click('.key[data-key="1"]')
     expect(page.locator("#captions li", has_text="Bienvenida a la línea.").first).to_be_visible()
 
 

@@ -146,7 +146,7 @@ def test_prompts_are_named_by_where_callers_hear_them(app):
         names = namer(app.extensions["content"].current())
         assert names.place("main.children").name == "Menú principal – opción 4"
         assert names.place("children.numbers").name == (
-            "Niño o niña sin papás: escuchar los números de teléfono despacio"
+            "Niño que viaja solo: escuchar los números de teléfono despacio"
         )
         assert names.place("keys.repeat").name == "Todos los menús: tecla 9, escuchar otra vez"
     with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -200,9 +200,9 @@ def test_search_ignores_case_and_accents_and_covers_every_language_and_the_direc
     content = app.extensions["content"].current()
     assert fold("Niño ÁRBOL") == "nino arbol"
     with app.test_request_context(headers={"Accept-Language": "es"}):
-        found = search(content, namer(content), "NINO O NINA")
+        found = search(content, namer(content), "NINO QUE VIAJA")
         assert {(h.lang, h.prompt_id) for h in found["prompts"]} >= {("es", "main.children")}
-        english = search(content, namer(content), "without parents")
+        english = search(content, namer(content), "traveling alone")
         assert ("en", "main.children") in {(h.lang, h.prompt_id) for h in english["prompts"]}
         by_digits = search(content, namer(content), "918 9431")
         assert [n.number_id for n in by_digits["numbers"]] == ["kind"]

@@ -93,8 +93,8 @@ def test_an_unreachable_node_is_refused(copy):
 
 
 def test_a_dead_end_is_refused(copy):
-    edit(copy / "flow.yaml", "    next: main\n", "\n")
-    assert any("nodes.safety: dead end" in p for p in refused(copy))
+    edit(copy / "flow.yaml", "    next: news_menu\n", "\n")
+    assert any("nodes.news_more: dead end" in p for p in refused(copy))
 
 
 def test_broken_yaml_names_the_file_and_line(copy):

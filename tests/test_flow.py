@@ -16,11 +16,24 @@ def test_answer_offers_every_language_in_its_own_words(pack):
 
 
 @pytest.mark.parametrize("key,lang", [("1", "es"), ("2", "ht"), ("3", "en")])
-def test_choosing_a_language_plays_the_safety_notice_then_the_main_menu(pack, key, lang):
+def test_choosing_a_language_brings_the_situations_at_once(pack, key, lang):
+    # Issue 17: the safety notice is said in every guidance, after its contact, so every
+    # situation's own number comes within 30 s of audio.
     step = next_step(pack, CallState(), Input(key))
-    assert ids(step)[0] == "safety.notice"
+    assert ids(step)[0] == "main.mpp_active"
     assert {p.lang for p in step.prompts} == {lang}
     assert step.gather == CallState(lang, "main")
+
+
+@pytest.mark.parametrize("node", ["mpp_active", "mpp_closed", "waitlist", "no_mpp", "children"])
+def test_every_guidance_says_the_safety_notice_after_its_contact(pack, node):
+    said = ids(guidance(pack, "es", node, today=date(2030, 1, 1)))
+    assert said.index("safety.notice") > said.index(f"{node}.1")
+
+
+def test_the_organizations_by_city_start_with_the_safety_notice(pack):
+    step = next_step(pack, CallState("en", "help"), Input("2"))
+    assert ids(step)[0] == "safety.notice"
 
 
 def test_silence_in_the_language_menu_ends_in_spanish_not_a_hangup(pack):
@@ -75,12 +88,12 @@ def test_global_keys_work_in_every_menu(pack, node):
 
 def test_repeat_after_guidance_replays_the_guidance(pack):
     step = next_step(pack, CallState("en", "mpp_active_menu"), Input("9"))
-    assert ids(step)[0] == "mpp_active.1"
+    assert ids(step)[:3] == ["mpp_active.title", "checked.mpp_active", "mpp_active.1"]
 
 
 def test_active_mpp_path_reaches_its_guidance_and_transfer(pack):
     step = next_step(pack, CallState("en", "main"), Input("1"))
-    assert ids(step)[0] == "mpp_active.1"
+    assert ids(step)[0] == "mpp_active.title"
     assert "{" not in " ".join(p.text for p in step.prompts)
     step = next_step(pack, step.gather, Input("2"))
     assert step.dial.e164 == pack.numbers["aol_mx"].e164
@@ -129,9 +142,15 @@ def guidance(pack, lang, node, **inp):
 
 
 @pytest.mark.parametrize("lang", ["es", "ht", "en"])
-def test_a_section_says_when_its_facts_were_checked_right_after_the_contact(pack, lang):
+def test_a_section_says_its_date_after_its_title_before_its_contact(pack, lang):
     step = guidance(pack, lang, "mpp_active", today=date(2021, 6, 1))
-    assert ids(step)[:3] == ["mpp_active.1", "checked.mpp_active", "guidance.keys"]
+    assert ids(step)[:4] == [
+        "mpp_active.title",
+        "checked.mpp_active",
+        "mpp_active.1",
+        "guidance.keys",
+    ]
+    assert "2021" in pack.texts(lang)["checked.mpp_active"]
 
 
 def test_facts_younger_than_the_limit_are_not_called_old(pack):
@@ -145,8 +164,21 @@ def test_facts_older_than_the_limit_also_say_things_may_have_changed(pack):
     checked = date.fromisoformat(pack.section_checked("active MPP case"))
     today = date.fromordinal(checked.toordinal() + 181)
     step = guidance(pack, "en", "mpp_active", today=today, facts_max_age_days=180)
-    assert ids(step)[:3] == ["mpp_active.1", "checked.mpp_active", "facts.old"]
-    assert "confirm" in step.prompts[2].text or "check with" in step.prompts[2].text
+    # The date before the contact; that things may have changed right after the contact.
+    assert ids(step)[:4] == ["mpp_active.title", "checked.mpp_active", "mpp_active.1", "facts.old"]
+    assert "confirm" in step.prompts[3].text or "check with" in step.prompts[3].text
+
+
+def test_a_section_without_a_number_says_things_may_have_changed_right_after_its_date(pack):
+    step = next_step(pack, CallState("es", "main"), Input("0", today=date(2030, 1, 1)))
+    assert ids(step)[:3] == ["help.intro", "checked.help", "facts.old"]
+
+
+def test_two_dated_sections_in_one_step_say_things_may_have_changed_once(pack):
+    step = next_step(pack, CallState("en", "help"), Input("3", today=date(2030, 1, 1)))
+    said = ids(step)
+    assert "checked.news" in said and "checked.news_more" in said
+    assert said.count("facts.old") == 1
 
 
 def test_the_age_limit_is_a_setting_not_a_constant(pack):
@@ -216,5 +248,5 @@ def test_after_a_transfer_a_caller_in_mexico_is_told_the_number_dialled(pack):
 def test_prompts_carry_the_spoken_words_not_the_written_ones(pack):
     step = guidance(pack, "ht", "mpp_active")
     first = step.prompts[0]
-    assert first.text == pack.spoken("ht")["mpp_active.1"]
-    assert "èm pe pe" in first.text and "MPP" in pack.texts("ht")["mpp_active.1"]
+    assert first.text == pack.spoken("ht")["mpp_active.title"]
+    assert "èm pe pe" in first.text and "MPP" in pack.texts("ht")["mpp_active.title"]

@@ -163,16 +163,16 @@ def test_between_the_two_changes_one_instant_is_open_in_monterrey_and_closed_in_
     both = with_hours(
         pack,
         immdef_sd=office("America/Los_Angeles", "San Diego"),
-        hias_mty_1=office("America/Monterrey", "Monterrey"),
+        hias_stx=office("America/Monterrey", "Monterrey"),
     )
     sd = next_step(both, CallState("es", "tijuana_connect"), Input("2", now=now))
     assert sd.dial is None
     assert sd.prompts[1].text == "Abre hoy a las 9 de la mañana, hora de San Diego."
-    transfer = both.flow.nodes["t_hias_mty"]
+    transfer = both.flow.nodes["t_hias_tx"]
     menu = next(n for n in both.flow.nodes.values() if transfer.id in [o.goto for o in n.options])
     key = next(o.key for o in menu.options if o.goto == transfer.id)
     mty = next_step(both, CallState("es", menu.id), Input(key, now=now))
-    assert mty.dial is not None and mty.dial.number_id == "hias_mty_1"
+    assert mty.dial is not None and mty.dial.number_id == "hias_stx"
 
 
 def test_monterrey_and_nogales_keep_one_time_all_year_now(pack):

@@ -37,7 +37,9 @@ def page():
         yield page
 
 
-def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, server, page):
+def test_a_caller_hears_the_mpp_guidance_and_its_safety_notice_and_is_transferred(
+    app, server, page
+):
     from playwright.sync_api import expect
 
     pack = app.extensions["content"].current()
@@ -63,11 +65,11 @@ def test_a_caller_hears_the_safety_notice_mpp_guidance_and_is_transferred(app, s
     press(steps[0][0])
     expect(page.locator("#captions li.interrupted")).to_have_count(1)
 
-    heard(texts["safety.notice"])
     for key, announced in steps[1:]:
         heard(announced)
         press(key)
     heard(texts[first_prompt(pack, situation)])
+    heard(texts["safety.notice"])  # in every guidance, after its contact
 
     heard(texts[option.prompt])
     press(option.key)

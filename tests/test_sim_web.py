@@ -42,7 +42,7 @@ def test_a_new_call_waits_at_the_language_menu_with_each_language_offering_itsel
     assert texts == [pack.text(lang.code, pack.flow.language_prompt) for lang in pack.languages]
 
 
-def test_pressing_a_language_key_brings_the_safety_notice_in_that_language(dev_app, pack):
+def test_pressing_a_language_key_brings_the_main_menu_in_that_language(dev_app, pack):
     client = dev_app.test_client()
     first = start(client)
     lang = pack.languages[0]
@@ -51,7 +51,7 @@ def test_pressing_a_language_key_brings_the_safety_notice_in_that_language(dev_a
         json={"token": first["token"], "keys": lang.key, "barge_in_at": 0.5},
     ).get_json()
     assert reply["events"][0] == {"type": "gather", "keys": lang.key, "outcome": "digits"}
-    assert reply["wait"]["prompts"][0]["text"] == pack.text(lang.code, "safety.notice")
+    assert reply["wait"]["prompts"][0]["text"] == pack.text(lang.code, "main.mpp_active")
 
 
 def test_silence_times_out_and_the_line_asks_again(dev_app, pack):

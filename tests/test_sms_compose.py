@@ -74,10 +74,14 @@ def test_active_mpp_text_lists_what_the_guidance_speaks_then_the_transfers(pack,
     message = compose(pack, words, "mpp_active", "es")
     unhcr, aol_wa = pack.numbers["unhcr_whatsapp"], pack.numbers["aol_wa_mpp_active"]
     assert message.number_ids[:2] == ("unhcr_whatsapp", "aol_wa_mpp_active")
-    assert f"WhatsApp {wa_link(unhcr.e164)}" in message.body
+    assert f"ACNUR, WhatsApp: {wa_link(unhcr.e164)}" in message.body.splitlines()
     assert "https://wa.me/" + aol_wa.e164.lstrip("+") in message.body
-    assert pack.numbers["aol_mx"].e164 in message.body
     assert pack.numbers["immdef_sd"].e164 in message.body
+    # Al Otro Lado's numbers as the call says them: for Mexico, and for the U.S.
+    lines = message.body.splitlines()
+    assert f"Al Otro Lado, desde México: {pack.numbers['aol_mx'].e164}" in lines
+    us = [pack.numbers[n].e164 for n in ("aol_us_619", "aol_us_323")]
+    assert f"Al Otro Lado, desde EE. UU.: {us[0]} o {us[1]}" in lines
     # The guidance spells out UNHCR's site; the directory's address is sent as written.
     assert "https://conecta.acnur.org" in message.body.splitlines()
 
@@ -94,12 +98,29 @@ def test_every_number_is_written_in_e164_and_every_whatsapp_line_as_a_wa_me_link
                     assert wa_link(number.e164) in message.body, (node, nid)
 
 
-def test_the_last_line_is_the_date_of_the_oldest_flyer_in_the_callers_language(pack, words):
+def test_the_last_line_is_the_date_the_call_said_and_that_it_may_have_changed(pack, words):
     assert compose(pack, words, "children", "es").body.endswith(
-        "Informacion del 7 de abril de 2021."
+        "Informacion del 7 de abril de 2021: puede haber cambiado."
     )
-    assert compose(pack, words, "children", "en").body.endswith("Information of April 7, 2021.")
-    assert compose(pack, words, "children", "ht").body.endswith("Enfòmasyon 7 avril 2021.")
+    assert compose(pack, words, "children", "en").body.endswith(
+        "Information from April 7, 2021: it may have changed."
+    )
+    assert compose(pack, words, "children", "ht").body.endswith(
+        "Enfòmasyon 7 avril 2021: bagay yo ka chanje depi lè sa a."
+    )
+    # The guidance said 10 May 2021 (its section's date), though some of its numbers come
+    # from the April flyer: the text says the same date as the call.
+    assert pack.texts("en")["checked.mpp_active"].endswith("May 10, 2021.")
+    assert "May 10, 2021" in compose(pack, words, "mpp_active", "en").body.splitlines()[-1]
+
+
+def test_every_text_ends_with_the_date_its_page_said(pack, words):
+    for node, page in textable_pages(pack).items():
+        oldest = min(page.checked)
+        for lang in LANGS:
+            said = words[lang].written_date(oldest)
+            last = compose(pack, words, node, lang).body.splitlines()[-1]
+            assert (fold_to_gsm7(said) if words[lang].fold_accents else said) in last, (node, lang)
 
 
 def test_the_words_come_from_prompts_sms_yaml_in_each_language(pack, words):
@@ -121,30 +142,34 @@ def test_every_page_fits_three_gsm7_segments_in_every_language(pack, words):
 
 def test_spanish_is_sent_without_the_accents_gsm7_lacks(pack, words):
     body = compose(pack, words, "children", "es").body
-    assert "Los numeros de la linea de asilo:" in body
+    assert body.startswith("Numeros que pidio:\n")
     assert "í" not in body and "ú" not in body
 
 
-def test_a_too_long_page_drops_web_addresses_then_header_then_date_never_a_number(pack, words):
-    # The same pack with every organization's name made long: the text must shrink.
-    orgs = {
-        oid: replace(org, name=org.name + " " + "x" * 60) for oid, org in pack.organizations.items()
-    }
-    long_pack = replace(pack, organizations=frozen_map(orgs))
-    message = compose(long_pack, words, "mpp_active", "es")
-    assert message.dropped[:1] == ("links",)
+def test_a_too_long_page_drops_web_addresses_then_header_never_the_date_or_a_number(pack, words):
+    # The same pack with every organization's name made longer: the text must shrink.
+    def with_longer_names(extra: int):
+        orgs = {
+            oid: replace(org, name=org.name + " " + "x" * extra)
+            for oid, org in pack.organizations.items()
+        }
+        return replace(pack, organizations=frozen_map(orgs))
+
+    message = compose(with_longer_names(20), words, "mpp_active", "es")
+    assert message.dropped == ("links",)
     assert message.segments <= 3
-    # The last web address goes first; the header stays while dropping links was enough.
+    # The web addresses go, the header stays while dropping them was enough.
     assert "https://linktr.ee/alotrolado" not in message.body
-    if message.dropped == ("links",):
-        assert message.body.startswith("Los numeros")
-    longer = {oid: replace(org, name=org.name + " " + "x" * 90) for oid, org in orgs.items()}
-    squeezed = compose(replace(pack, organizations=frozen_map(longer)), words, "mpp_active", "es")
-    assert squeezed.dropped == ("links", "header", "date")
+    assert message.body.startswith("Numeros que pidio")
+    squeezed = compose(with_longer_names(30), words, "mpp_active", "es")
+    assert squeezed.dropped == ("links", "header")
+    assert squeezed.segments <= 3
     assert "https://" not in squeezed.body.replace("https://wa.me/", "")
-    for nid in message.number_ids:
+    # Never the date: a number without its date would read as today's.
+    assert squeezed.body.endswith("Informacion del 10 de mayo de 2021: puede haber cambiado.")
+    for nid in squeezed.number_ids:
         number = pack.numbers[nid]
-        assert (number.e164 if number.voice else wa_link(number.e164)) in message.body
+        assert (number.e164 if number.voice else wa_link(number.e164)) in squeezed.body
     short = compose(pack, words, "mpp_active", "es")
     assert short.dropped == ()
 
@@ -162,10 +187,10 @@ def test_staff_edits_of_sms_yaml_are_read_again_and_a_broken_file_is_a_clear_err
     source = (ROOT / "prompts" / "sms.yaml").read_text(encoding="utf-8")
     (tmp_path / "sms.yaml").write_text(source, encoding="utf-8")
     words = WordsFile(tmp_path)
-    assert words()["en"].header == "Numbers from the asylum info line:"
-    edited = source.replace("Numbers from the asylum info line:", "Asylum line numbers:")
+    assert words()["en"].header == "Numbers you asked for:"
+    edited = source.replace("Numbers you asked for:", "Your numbers:")
     (tmp_path / "sms.yaml").write_text(edited + "\n", encoding="utf-8")
-    assert words()["en"].header == "Asylum line numbers:"
+    assert words()["en"].header == "Your numbers:"
     (tmp_path / "sms.yaml").write_text("en: {header: only}\n", encoding="utf-8")
     with pytest.raises(SmsWordsError, match="en lacks"):
         words()
@@ -176,3 +201,43 @@ def test_staff_edits_of_sms_yaml_are_read_again_and_a_broken_file_is_a_clear_err
 
 def test_sms_yaml_has_the_words_of_every_language_of_the_line(pack, words):
     assert set(words) == {language.code for language in pack.languages}
+
+
+# -- a text read alone (issue 17) ----------------------------------------------------------------
+
+
+def contact_lines(pack, words, node, lang) -> list[str]:
+    """The lines that give numbers: not the header, a web address or the date."""
+    message = compose(pack, words, node, lang)
+    return [line for line in message.body.splitlines() if re.search(r"\+\d|wa\.me/", line)]
+
+
+def test_every_number_says_where_to_dial_it_from_in_the_callers_language(pack, words):
+    for node in textable_pages(pack):
+        for lang in LANGS:
+            w = words[lang]
+            places = [*w.dial_from.values(), w.whatsapp]
+            if w.fold_accents:
+                places = [fold_to_gsm7(p) for p in places]
+            for line in contact_lines(pack, words, node, lang):
+                name_and_place = line.split(": ", 1)[0]
+                assert any(name_and_place.endswith(", " + p) for p in places), (node, lang, line)
+
+
+def test_the_labels_are_in_the_callers_language_and_name_the_right_place(pack, words):
+    english = ("free help", "hotline", "UNHCR:", "of San Diego", "Kids in Need", "Monterrey")
+    for node in textable_pages(pack):
+        for lang in ("es", "ht"):
+            body = compose(pack, words, node, lang).body
+            assert not [w for w in english if w in body], (node, lang)
+    tijuana = compose(pack, words, "tijuana", "es").body
+    jfs = pack.numbers["jfs_tijuana"].e164
+    assert f"Jewish Family Service (Tijuana), desde México: {jfs}" in tijuana
+    assert "San Diego" not in next(line for line in tijuana.splitlines() if jfs in line)
+
+
+def test_the_header_names_no_topic(words):
+    for lang in LANGS:
+        header = words[lang].header.lower()
+        assert not any(w in header for w in ("asilo", "asylum", "azil", "línea", "line", "liy"))
+    assert words["es"].header == "Números que pidió:"

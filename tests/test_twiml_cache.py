@@ -44,12 +44,12 @@ def test_an_edited_text_is_heard_on_the_next_request(tmp_path, monkeypatch):
     before = post(client, "/voice/language", Digits="1").get_data(as_text=True)
     notice = tmp_path / "prompts" / "text" / "es.yaml"
     text = notice.read_text(encoding="utf-8")
-    edited = text.replace("alguien le cobra por ella", "alguien le pide dinero por ella")
+    edited = text.replace("Lista de espera de Tijuana: oprima 3.", "Lista de Tijuana: oprima 3.")
     notice.write_text(edited, encoding="utf-8")
     app.extensions["content"].seed()  # what the 1 s check does, without waiting for it
 
     after = post(client, "/voice/language", Digits="1").get_data(as_text=True)
-    assert "le pide dinero por ella" in after and "le pide dinero" not in before
+    assert "Lista de Tijuana: oprima 3." in after and "Lista de Tijuana" not in before
     assert "<Say" in after  # the old audio speaks the old words: never played
 
 

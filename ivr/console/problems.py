@@ -74,6 +74,12 @@ SENTENCES: dict[str, Callable[[dict, ContentPack | None, str | None], str]] = {
         seconds=p.get("seconds", "?"),
         limit=p["limit"],
     ),
+    "sentence_too_long": lambda p, _pack, _lang: gettext(
+        "A sentence has %(count)s words; callers hold about 15 to 20 at once (at most "
+        "%(limit)s). Split it in two.",
+        count=p["count"],
+        limit=p["limit"],
+    ),
     "control_character": lambda p, _pack, _lang: gettext(
         "The text has an invisible character (often copied from another program). Type the "
         "text again instead of pasting it."

@@ -147,9 +147,33 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
                 months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
                 date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
                 clock=read_clock(item.get("clock") if isinstance(item, Mapping) else None, key, r),
+                **_wording(item, key, r),
             )
         )
     return tuple(langs)
+
+
+def _wording(item: Any, key: str, r: _Reader) -> dict[str, Any]:
+    """`wording:` (avoid, present_tense, past_markers, cleared) for wording.py's checks."""
+    data = r.field(LANGUAGES, key, item, "wording", dict, {})
+    where = f"{key}.wording"
+    words = {
+        name: tuple(str(w).strip() for w in r.field(LANGUAGES, where, data, name, list, []))
+        for name in ("avoid", "present_tense", "past_markers")
+    }
+    cleared = []
+    for i, pair in enumerate(r.field(LANGUAGES, where, data, "cleared", list, [])):
+        if not isinstance(pair, list) or len(pair) != 2 or not all(str(p).strip() for p in pair):
+            r.problem(
+                LANGUAGES,
+                f"{where}.cleared[{i}]",
+                f"must be a pair [prompt id, word], not {pair!r}",
+                "cleared_pair",
+                index=i,
+            )
+            continue
+        cleared.append((str(pair[0]).strip(), str(pair[1]).strip()))
+    return {**words, "cleared": tuple(cleared)}
 
 
 def _pronunciations(item: Any, key: str, r: _Reader) -> tuple[tuple[str, str], ...]:
@@ -202,6 +226,7 @@ def _directory(data: Any, r: _Reader):
                 source=r.field(DIRECTORY, nkey, num, "source", str),
                 decision=r.field(DIRECTORY, nkey, num, "decision", str, ""),
                 hours=read_hours(num.get("hours") if isinstance(num, Mapping) else None, nkey, r),
+                unverified=r.field(DIRECTORY, nkey, num, "unverified", str, ""),
             )
         orgs[oid] = Organization(
             id=oid,

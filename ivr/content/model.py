@@ -48,6 +48,14 @@ class Language:
     date_pattern: str = "{day} {month} {year}"
     # How this language says when a closed office opens (languages.yaml `clock`, hours.py).
     clock: Clock = field(default=None, compare=False)  # type: ignore[assignment]
+    # Wording a reviewer looks at (ivr/content/wording.py): words callers should not hear, verbs
+    # that state a policy in the present tense, and the [prompt id, word] pairs a reviewer read
+    # and kept.
+    avoid: tuple[str, ...] = ()
+    present_tense: tuple[str, ...] = ()
+    cleared: tuple[tuple[str, str], ...] = ()
+    # Words that put the verb after them in the past (Kreyòl "te", "t"): no present tense there.
+    past_markers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.clock is None:
@@ -79,6 +87,9 @@ class PhoneNumber:
     source: str
     decision: str = ""  # why an ambiguous flyer entry was read this way
     hours: Hours | None = None  # opening hours in its own time zone (hours.py); None: unknown
+    # Why this number is our reading, not the flyer's (e.g. a country code the flyer leaves out
+    # that staff have not confirmed by calling): staff see it marked "not verified".
+    unverified: str = ""
 
     @property
     def voice(self) -> bool:

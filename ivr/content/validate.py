@@ -24,6 +24,7 @@ from .rules.texts import (
     referenced_prompts,
     unused_prompts,
 )
+from .wording import check_sentence_length
 
 __all__ = [
     "CHECKS",
@@ -47,6 +48,7 @@ CHECKS: tuple[Check, ...] = (
     check_sections,
     check_numbers_heard,
     check_hours,  # opening hours (ivr/content/hours.py)
+    check_sentence_length,  # sentences of at most 25 words (ivr/content/wording.py)
 )
 
 

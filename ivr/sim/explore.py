@@ -35,6 +35,19 @@ class Finding:
         return f"{self.message}  (after: {' '.join(self.path) or 'answer'})"
 
 
+StateKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One input at one state: what the caller then heard, in order, and where it led."""
+
+    label: str
+    lang: str | None
+    heard: tuple[str, ...]  # captions
+    to: StateKey | None  # None: the call ended
+
+
 @dataclass
 class Exploration:
     states: int = 0
@@ -43,13 +56,18 @@ class Exploration:
     dialled: dict[str, set[str]] = field(default_factory=dict)  # language -> numbers
     heard: dict[str, set[str]] = field(default_factory=dict)  # language -> captions heard
     languages: set[str] = field(default_factory=set)
+    # The graph of the call, for checks that depend on what was heard earlier on a path
+    # (ivr/sim/dated.py): what the caller hears on answering, the first state, every step.
+    start: tuple[str, ...] = ()
+    first: StateKey | None = None
+    steps: dict[StateKey, list[Step]] = field(default_factory=dict)
 
 
 def _lang(url: str) -> str | None:
     return parse_qs(urlsplit(url).query).get("lang", [None])[0]
 
 
-def _state_key(wait: GatherWait | DialWait) -> tuple[str, int]:
+def _state_key(wait: GatherWait | DialWait) -> StateKey:
     digest = hashlib.sha1(wait.position.twiml.encode(), usedforsecurity=False).hexdigest()
     return digest, wait.position.index
 
@@ -79,6 +97,8 @@ class Explorer:
         call = self._call(self.url)
         first = call.start()
         self._inspect(call, (), None, None)
+        self.result.start = tuple(self.caption(p) for p in call.transcript.prompts)
+        self.result.first = None if isinstance(first, Ended) else _state_key(first)
         queue: deque[tuple[Wait, tuple[str, ...], str | None]] = deque([(first, (), None)])
         seen: set[tuple[str, int]] = set()
         while queue:
@@ -105,6 +125,11 @@ class Explorer:
                 else:
                     after = call.answer_dial(wait, answer)
                 self._inspect(call, path + (label,), label, lang)
+                heard = tuple(self.caption(p) for p in call.transcript.prompts)
+                to = None if isinstance(after, Ended) else _state_key(after)
+                # The language menu's steps are heard in the language the key chose.
+                said_in = lang or (None if isinstance(after, Ended) else _lang(after.action or ""))
+                self.result.steps.setdefault(key, []).append(Step(label, said_in, heard, to))
                 following.append(after)
                 queue.append((after, path + (label,), lang))
             if isinstance(wait, GatherWait) and all(

@@ -4,9 +4,11 @@
     python -m ivr.sim.walk --url http://127.0.0.1:5000 --token "$TWILIO_AUTH_TOKEN"
 
 Fails (exit 1) on any error status, malformed TwiML, dead end, audio that does not decode,
-<Dial> to a number that is not a voice line of the directory, or a situation whose guidance
-a caller cannot reach. Prints the states explored, the time to guidance of every situation in
-every language, and which directory numbers each language can reach.
+<Dial> to a number that is not a voice line of the directory, a situation whose guidance
+a caller cannot reach, a phone number heard before any date on some path (ivr/sim/dated.py),
+a sentence over 25 words, or wording a reviewer has not cleared (ivr/content/wording.py).
+Prints the states explored, the time to guidance and to the first own number of every situation
+in every language, and which directory numbers each language can reach.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..content import ContentPack
+from ..content.wording import MAX_SENTENCE_WORDS, long_sentences, review_notes
 from . import events as ev
 from .captions import pack_captions
 from .connect import connect
+from .dated import Undated, numbers_before_a_date
 from .explore import Exploration, Explorer
 from .guidance import Guidance, time_to_guidance
 from .media import MediaLibrary
@@ -33,10 +37,22 @@ class WalkReport:
     guidance: list[Guidance]
     pack: ContentPack
     seconds: float
+    undated: list[Undated]
+
+    @property
+    def wording(self) -> list[str]:
+        """Sentences too long to hold, and wording a reviewer has not cleared."""
+        found = [
+            f"{s.lang} {s.prompt}: a sentence of {s.words} words (at most {MAX_SENTENCE_WORDS})"
+            for s in long_sentences(self.pack)
+        ]
+        return found + review_notes(self.pack)
 
     @property
     def problems(self) -> list[str]:
         found = [str(finding) for finding in self.exploration.findings]
+        found += [str(u) for u in self.undated]
+        found += self.wording
         found += [
             f"{g.situation} in {g.lang}: {g.problem}" for g in self.guidance if g.seconds is None
         ]
@@ -100,7 +116,8 @@ def walk(
     guidance = time_to_guidance(
         pack, transport, url, caption=caption, auth_token=auth_token, media=media
     )
-    return WalkReport(exploration, guidance, pack, time.perf_counter() - started)
+    undated = numbers_before_a_date(exploration, pack)
+    return WalkReport(exploration, guidance, pack, time.perf_counter() - started, undated)
 
 
 def format_explanation(report: WalkReport, max_seconds: float) -> str:
@@ -115,7 +132,7 @@ def format_explanation(report: WalkReport, max_seconds: float) -> str:
     return "\n".join(lines)
 
 
-def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: float = 40.0) -> str:
+def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: float = 30.0) -> str:
     pack, found = report.pack, report.exploration
     langs = [lang.code for lang in pack.languages]
     lines = [
@@ -126,7 +143,8 @@ def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: f
         "for a first-time caller who presses each key as soon as its option is announced",
         f"(<Play> measured from its audio; <Say> at {ev.SAY_WORDS_PER_SECOND:g} words a second).",
         "",
-        "To number: seconds from answer until the situation's own first contact number starts.",
+        "To number: seconds from answer until the situation's own first contact number starts",
+        "(inside its prompt, by the share of the spoken characters said before it).",
         "",
         f"  {'situation':<24} {'lang':<5} {'keys':<12} {'guidance':>8} {'to number':>9}  number",
     ]
@@ -164,6 +182,15 @@ def format_report(report: WalkReport, max_seconds: float, max_contact_seconds: f
                 mark += "s"
             marks.append(f"{mark or '-':>3}")
         lines.append(f"  {number.id:<28} {number.e164:<15} " + " ".join(marks))
+    lines += ["", "Numbers heard before any date, sentences over 25 words, wording to review:", ""]
+    for lang in langs:
+        undated = sum(1 for u in report.undated if u.lang == lang)
+        long = sum(1 for s in long_sentences(pack) if s.lang == lang)
+        notes = sum(1 for n in review_notes(pack) if f"text/{lang}.yaml" in n)
+        lines.append(
+            f"  {lang}: {undated} number(s) before a date, {long} long sentence(s), "
+            f"{notes} wording note(s)"
+        )
     problems = report.problems
     lines += ["", f"{len(problems)} problem(s)" + (":" if problems else ".")]
     lines += [f"  - {problem}" for problem in problems]
@@ -184,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-contact-seconds",
         type=float,
-        default=40.0,
+        default=30.0,
         help="target for a situation's first own contact number to flag",
     )
     parser.add_argument(
@@ -199,7 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(report, args.max_seconds, args.max_contact_seconds))
     if args.explain:
         print(format_explanation(report, args.max_seconds))
-    return 1 if report.problems else 0
+    late = [
+        g
+        for g in report.guidance
+        if not g.reference
+        and g.seconds is not None
+        and (
+            g.seconds > args.max_seconds
+            or (g.contact_seconds is not None and g.contact_seconds > args.max_contact_seconds)
+        )
+    ]
+    return 1 if report.problems or late else 0
 
 
 if __name__ == "__main__":

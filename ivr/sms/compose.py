@@ -2,24 +2,29 @@
 
 Which contacts a page (a situation's guidance, or an organizations-by-city page) gives is read
 from the pack itself, never listed twice: the numbers its prompts speak (``{number:id}`` and
-``{slow:id}`` placeholders, in the order they are spoken), then the numbers its menu transfers
-to. Each number is written in E.164, a WhatsApp line as a ``https://wa.me/<digits>`` link; an
-organization's web address is added when the page spells it out to the caller; the last line
-is the date of the flyer the numbers come from. The few fixed words are in prompts/sms.yaml.
+``{slow:id}`` placeholders, and every number of ``{from:org}``, in the order they are spoken),
+then the numbers its menu transfers to. A text is read alone, later, maybe by someone else, so
+each line names the organization in the caller's language and says where to dial the number
+from (the directory's ``dial_from``; a WhatsApp line as a ``https://wa.me/<digits>`` link), in
+E.164; an organization's web address is added when the page spells it out to the caller; the
+last line is the date the call said for these facts (the page's `checked` date) and that things
+may have changed. The header names no topic ("Numbers you asked for"). The few fixed words are
+in prompts/sms.yaml.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import yaml
 
+from ..content.load import dial_parts
 from ..content.model import ContentPack, NodeKind
-from ..content.speech import PLACEHOLDER
+from ..content.speech import DIAL_PLACEHOLDER, PLACEHOLDER
 from .gsm import MAX_SEGMENTS, fold_to_gsm7, is_gsm7, segments
 
 WORDS_FILE = "sms.yaml"
@@ -33,10 +38,16 @@ class SmsWordsError(ValueError):
 class Words:
     header: str
     whatsapp: str
-    info_of: str  # "... {date} ..."
+    info_of: str  # "... {date} ..., and that it may have changed"
     date: str  # "{day} ... {month} ... {year}"
     months: tuple[str, ...]
     fold_accents: bool = False
+    # Where to dial from, by directory `dial_from` (anywhere, mexico, us), and "or".
+    dial_from: Mapping[str, str] = field(default_factory=dict)
+    or_word: str = "or"
+    # A number's or an organization's name as callers of this language hear it, where the
+    # directory's name (staff's, in English) is not that (number id first, then organization).
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def written_date(self, iso: str) -> str:
         day = date.fromisoformat(iso)
@@ -63,6 +74,9 @@ def load_words(content_dir: Path | str) -> dict[str, Words]:
                 date=str(item["date"]),
                 months=months,
                 fold_accents=bool(item.get("fold_accents", False)),
+                dial_from={str(k): str(v) for k, v in (item.get("dial_from") or {}).items()},
+                or_word=str(item.get("or", "or")),
+                names={str(k): str(v) for k, v in (item.get("names") or {}).items()},
             )
         except (KeyError, TypeError) as exc:
             raise SmsWordsError(f"{WORDS_FILE}: {lang} lacks {exc}") from exc
@@ -96,6 +110,7 @@ class Page:
     menu: str
     prompts: tuple[str, ...]
     transfers: tuple[str, ...]  # number ids its menu (and connect submenus) dial
+    checked: tuple[str, ...] = ()  # the dates its sections say (flow.yaml `checked`)
 
 
 def textable_pages(pack: ContentPack) -> dict[str, Page]:
@@ -123,10 +138,12 @@ def page_for(pack: ContentPack, node_id: str) -> Page | None:
 def _page(pack: ContentPack, start: str) -> Page | None:
     nodes = pack.flow.nodes
     prompts: list[str] = []
+    checked: list[str] = []
     node, seen = nodes[start], set()
     while node.kind is NodeKind.MESSAGE and node.id not in seen and node.next in nodes:
         seen.add(node.id)
         prompts += node.prompts
+        checked += [node.checked] if node.checked else []
         node = nodes[node.next]
     if node.kind is not NodeKind.MENU or node.repeat != start:
         return None
@@ -145,7 +162,7 @@ def _page(pack: ContentPack, start: str) -> Page | None:
                 dial = nodes.get(sub.goto)
                 if dial is not None and dial.kind is NodeKind.TRANSFER and dial.number:
                     transfers.append(dial.number)
-    return Page(start, menu.id, tuple(prompts), tuple(transfers))
+    return Page(start, menu.id, tuple(prompts), tuple(transfers), tuple(checked))
 
 
 def page_numbers(pack: ContentPack, page: Page, lang: str) -> list[str]:
@@ -153,9 +170,23 @@ def page_numbers(pack: ContentPack, page: Page, lang: str) -> list[str]:
     raw = pack.raw_texts(lang)
     ids: list[str] = []
     for pid in page.prompts:
-        ids += [m.group("id") for m in PLACEHOLDER.finditer(raw.get(pid, ""))]
+        text = raw.get(pid, "")
+        said = [(m.start(), [m.group("id")]) for m in PLACEHOLDER.finditer(text)]
+        said += [
+            (m.start(), dial_parts(pack.organizations, pack.numbers, m.group("id"), None))
+            for m in DIAL_PLACEHOLDER.finditer(text)
+        ]
+        for _, parts in sorted(said):
+            ids += [part for part in parts if not part.startswith("label:")]
     ids += page.transfers
     return [nid for nid in dict.fromkeys(ids) if nid in pack.numbers]
+
+
+def label(pack: ContentPack, words: Words, number_id: str) -> str:
+    """The name a text gives a number: sms.yaml `names` (by number, then organization) in the
+    caller's language, else the directory's organization name."""
+    org = pack.numbers[number_id].org
+    return words.names.get(number_id) or words.names.get(org) or pack.organizations[org].name
 
 
 def wa_link(e164: str) -> str:
@@ -201,7 +232,7 @@ class Message:
     segments: int
     gsm7: bool
     number_ids: tuple[str, ...]
-    dropped: tuple[str, ...] = ()  # which kinds of lines did not fit: "links", "header", "date"
+    dropped: tuple[str, ...] = ()  # which kinds of lines did not fit: "links", "header"
 
 
 def compose(pack: ContentPack, words: Mapping[str, Words], node_id: str, lang: str) -> Message:
@@ -216,24 +247,29 @@ def compose(pack: ContentPack, words: Mapping[str, Words], node_id: str, lang: s
     if not ids:
         raise KeyError(f"{node_id!r} gives no number")
     spoken = _spelled(" ".join(pack.raw_texts(lang).get(pid, "") for pid in page.prompts))
-    by_org: dict[str, list[str]] = {}
+    # One line per organization and way to reach it, in the order the page says them.
+    lines: dict[tuple[str, str], list[str]] = {}
     for nid in ids:
         number = pack.numbers[nid]
-        parts = by_org.setdefault(number.org, [])
+        name = label(pack, w, nid)
         if number.voice:
-            parts.append(number.e164)
+            where = w.dial_from.get(number.dial_from, "")
+            lines.setdefault((name, where), []).append(number.e164)
         if number.whatsapp:
-            parts.append(f"{w.whatsapp} {wa_link(number.e164)}")
+            lines.setdefault((name, w.whatsapp), []).append(wa_link(number.e164))
     contact_lines = [
-        f"{pack.organizations[org].name}: {', '.join(parts)}" for org, parts in by_org.items()
+        f"{name}{', ' + where if where else ''}: {f' {w.or_word} '.join(found)}"
+        for (name, where), found in lines.items()
     ]
-    links = [url for org in by_org for url in _spoken_links(pack.organizations[org].links, spoken)]
-    dates = sorted(
+    orgs = dict.fromkeys(pack.numbers[nid].org for nid in ids)
+    links = [url for org in orgs for url in _spoken_links(pack.organizations[org].links, spoken)]
+    # The date the call said for these facts (the oldest, where the page says two); a page
+    # without one falls back to the oldest flyer its numbers come from. Never newer than it is.
+    dates = sorted(page.checked) or sorted(
         pack.sources[pack.numbers[nid].source].updated
         for nid in ids
         if pack.numbers[nid].source in pack.sources
     )
-    # The oldest flyer: the text never suggests its numbers are newer than they are.
     date_line = [w.info_of.format(date=w.written_date(dates[0]))] if dates else []
     header = [w.header]
     dropped: list[str] = []
@@ -243,9 +279,10 @@ def compose(pack: ContentPack, words: Mapping[str, Words], node_id: str, lang: s
         return fold_to_gsm7(text) if w.fold_accents else text
 
     body = build()
-    for kind in ("links", "header", "date"):
+    # The date is never left out: a number without its date would read as today's.
+    for kind in ("links", "header"):
         while segments(body) > MAX_SEGMENTS:
-            part = {"links": links, "header": header, "date": date_line}[kind]
+            part = {"links": links, "header": header}[kind]
             if not part:
                 break
             part.pop()  # the last web address first
