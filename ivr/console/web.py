@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from . import phones
+from . import phones, roles
 from .common import wants_json
 from .i18n import language_name
 from .names import audio_source
@@ -51,6 +51,7 @@ def _template_helpers() -> dict[str, Any]:
         "audio_source": audio_source,
         "language_name": language_name,
         "pretty_number": phones.pretty,
+        **roles.template_helpers(),  # can('console.x'): leave out what the role cannot use
     }
 
 
