@@ -595,3 +595,20 @@ def test_existing_accounts_become_administrators_and_new_ones_editors(empty_data
     accounts = StaffAccounts(database, pin_key="k")
     assert accounts.add("nueva", PASSWORD).role == EDITOR
     assert not accounts.get("old1").disabled and accounts.get("old1").last_seen is None
+
+
+def test_garbage_in_the_account_forms_is_refused_in_words_never_a_500(walk_app):
+    ana = Browser(walk_app, "ana")
+    for name, role, words in (
+        ("a" * 500, EDITOR, "lowercase letters"),
+        ("x\x00y\r\nz", EDITOR, "lowercase letters"),
+        ("pedro", "root", "Choose one of the roles"),
+    ):
+        response = ana.post("/admin/accounts", {"name": name, "role": role})
+        assert response.status_code == 422 and words in text(response), name
+    assert ana.post("/admin/accounts/eddie/role", {"role": "root"}).status_code == 302
+    assert walk_app.extensions["staff"].get("eddie").role == EDITOR
+    for bad in ("no-such-one", "A%20B", "x" * 300, "%0d%0a"):
+        assert ana.post(f"/admin/accounts/{bad}/disable").status_code == 404, bad
+        assert ana.post(f"/admin/accounts/{bad}/pin").status_code == 404, bad
+    assert [name for name, *_ in audit_lines(walk_app)] == []  # nothing was changed
