@@ -1,6 +1,7 @@
 """The /admin blueprint: the guard every console route sits behind (login, CSRF, headers), its
 error pages and the helpers every console template can use. The pages themselves are in the
-areas (``areas/``), which add their routes to this one blueprint."""
+areas (``areas/``), which add their routes to this one blueprint. Which role each page needs is
+checked before this guard, for every page under /admin (``roles.py``)."""
 
 from __future__ import annotations
 
