@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from . import phones
 from .common import live_names, live_pack
 from .i18n import language_name
+from .roles import role_name
 
 ACTIONS = {
     "set_text": lazy_gettext("Changed the words"),
@@ -25,6 +26,16 @@ ACTIONS = {
     "publish_seed": lazy_gettext("Went back to the installed content"),
     "undo_version": lazy_gettext("Undid one change"),
     "mark_reviewed": lazy_gettext("Checked the words as a native speaker"),
+    # Accounts (areas/accounts.py, the CLI): no version, only the audit log.
+    "account_add": lazy_gettext("Made an account"),
+    "account_role": lazy_gettext("Changed the role of an account"),
+    "account_disable": lazy_gettext("Turned an account off"),
+    "account_enable": lazy_gettext("Turned an account on again"),
+    "account_password_reset": lazy_gettext("Gave an account a temporary password"),
+    "account_password": lazy_gettext("Changed a password"),
+    "account_pin": lazy_gettext("Made a phone PIN"),
+    "account_pin_clear": lazy_gettext("Removed a phone PIN"),
+    "account_remove": lazy_gettext("Removed an account"),
 }
 # Actions whose summary is words staff wrote ("before → after"); others name files.
 READABLE = frozenset({"set_text", "set_number", "set_organization", "undo_version"})
@@ -51,6 +62,8 @@ def describe(what: str) -> str:
         return pack.organizations[rest].name
     if head == "version":
         return gettext("Version %(id)s", id=rest)
+    if head == "account":
+        return gettext("Account %(name)s", name=rest)
     if what == "seed":
         return gettext("The installed content")
     if pack.language(head):  # "es a, es b" (several prompts at once)
@@ -73,6 +86,9 @@ _E164 = re.compile(r"\+\d{8,15}")
 def readable_change(action: str, summary: str) -> str:
     """The words of a change staff can read: 'e164: +12029189431 → +12029189432' becomes
     'number: +1 202-918-9431 → +1 202-918-9432'; audio changes name files, so none."""
+    if action in ("account_add", "account_role"):  # "role: editor", "editor → administrator"
+        roles = summary.removeprefix("role: ").split(" → ")
+        return " → ".join(role_name(role) for role in roles)
     if action not in READABLE:
         return ""
     if action == "set_text":

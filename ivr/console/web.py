@@ -1,6 +1,7 @@
 """The /admin blueprint: the guard every console route sits behind (login, CSRF, headers), its
 error pages and the helpers every console template can use. The pages themselves are in the
-areas (``areas/``), which add their routes to this one blueprint."""
+areas (``areas/``), which add their routes to this one blueprint. Which role each page needs is
+checked before this guard, for every page under /admin (``roles.py``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from . import phones
+from . import phones, roles
 from .common import wants_json
 from .i18n import language_name
 from .names import audio_source
@@ -51,6 +52,7 @@ def _template_helpers() -> dict[str, Any]:
         "audio_source": audio_source,
         "language_name": language_name,
         "pretty_number": phones.pretty,
+        **roles.template_helpers(),  # can('console.x'): leave out what the role cannot use
     }
 
 

@@ -18,6 +18,17 @@ staff = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
     sa.Column("language", sa.String(16), nullable=False, server_default="es"),
+    # What the account may do in the console: 'speaker', 'editor' or 'administrator'
+    # (ivr/console/roles.py). Accounts made before roles existed became administrators.
+    sa.Column("role", sa.String(16), nullable=False, server_default="editor"),
+    # Seconds since the epoch when an administrator turned the account off; NULL: it works.
+    sa.Column("disabled_at", sa.Float, nullable=True),
+    # Set by an administrator (a new account, a reset): the person must choose their own.
+    sa.Column("password_temporary", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("last_seen", sa.Float, nullable=True),  # the latest login or page, roughly
+    # HMAC-SHA256 of the phone PIN keyed with SECRET_KEY (a PIN names its account, so unique).
+    sa.Column("phone_pin_hash", sa.String(80), nullable=True),
+    sa.Index("staff_phone_pin", "phone_pin_hash", unique=True),
 )
 
 staff_sessions = sa.Table(

@@ -3,7 +3,9 @@ every page sits behind the same guard (login, CSRF, no-store headers, error page
 its ``console.<view>`` endpoint; its templates are in ``templates/console/<area>/``.
 
 To add an area: write ``areas/<area>.py`` with routes on ``web.bp``, put its templates in
-``templates/console/<area>/``, and add the module to ``AREAS``.
+``templates/console/<area>/``, add the module to ``AREAS``, and give each of its endpoints the
+least role that may use it (``roles.ENDPOINT_ROLES``, or ``roles.declare({...})`` in the
+module): an endpoint without one is for administrators only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ AREAS = (
     "ivr.console.areas.flow",  # the call flow picture and outline
     "ivr.console.areas.directory",  # organizations and their phone numbers
     "ivr.console.areas.versions",  # versions, going back, who changed what
+    "ivr.console.areas.accounts",  # accounts, roles and phone PINs; your own password
     "ivr.console.history_pages",  # what going back undoes; undo one change
     "ivr.console.draft_pages",  # drafts of words and numbers
     "ivr.console.sections",  # dates of the information

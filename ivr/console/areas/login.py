@@ -11,7 +11,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext
 
 from .. import throttle
-from ..accounts import Locked
+from ..accounts import Disabled, Locked
 from ..i18n import chosen_before_login, set_ui_language
 from ..security import accounts, data_dir, log_in, log_out, sessions_possible
 from ..web import bp
@@ -58,6 +58,11 @@ def login() -> Any:
         )
         response.headers["Retry-After"] = str(result.seconds)
         return response
+    if isinstance(result, Disabled):
+        current_app.logger.info("staff login refused: account turned off")
+        return render_template(
+            "console/login/login.html", next=request.form.get("next", ""), disabled=True
+        ), 403
     if result is None:
         current_app.logger.info("staff login failed")
         return render_template(
