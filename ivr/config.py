@@ -5,8 +5,9 @@ Secrets are wrapped so that printing the settings (or a traceback) never shows t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -98,7 +99,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "A staff console session ends after this many minutes without a request.",
     ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
-    "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
+    "LOG_SALT": (
+        "",
+        "Salt for the hashed call ids in logs. Unset: derived from `SECRET_KEY` (else from "
+        "`TWILIO_AUTH_TOKEN`), so one call has one tag on every worker and machine.",
+    ),
     "FACTS_MAX_AGE_DAYS": (
         "180",
         "Days after a section's `checked` date when callers also hear that things may have "
@@ -145,6 +150,21 @@ class Settings:
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
         return f"Settings({shown})"
+
+
+LOG_SALT_LABEL = b"hotline log salt v1"
+
+
+def log_salt(configured: str, secret_key: str, auth_token: str) -> str:
+    """The salt of the call tags in logs: LOG_SALT, else derived from SECRET_KEY (else from
+    TWILIO_AUTH_TOKEN), so every worker on every machine of a deployment tags a call alike (a
+    random salt per process gave one call several tags). Derived by HMAC, so the salt, which
+    a log reader may learn, tells nothing about the key it came from. Development without
+    either secret gets a fixed salt: its calls are simulated."""
+    if configured:
+        return configured
+    key = secret_key or auth_token or "development"
+    return hmac.new(key.encode(), LOG_SALT_LABEL, hashlib.sha256).hexdigest()[:32]
 
 
 def _path(value: str) -> Path:
@@ -196,7 +216,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=Secret(get("DATABASE_URL")),
         staff_idle_minutes=idle,
         secret_key=Secret(get("SECRET_KEY")),
-        log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
+        log_salt=Secret(log_salt(get("LOG_SALT"), get("SECRET_KEY"), get("TWILIO_AUTH_TOKEN"))),
         tts_engine=engine,
         facts_max_age_days=max_age,
         hotline_timezone=zone,

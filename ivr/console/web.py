@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,13 +80,24 @@ def no_store(response: Response) -> Response:
     return response
 
 
+MAX_NEXT = 2000  # longer than any console link; a longer "next" is not one of ours
+
+
 def _safe_next(target: str | None, within: tuple[str, ...] = ("/admin",)) -> str:
-    """Only a path inside this console: a login link must not send staff to another site."""
-    parts = urlsplit(target or "")
-    inside = parts.path.startswith(within)
-    if target and not parts.scheme and not parts.netloc and inside:
+    """Only a path inside this console: a login link must not send staff to another site,
+    and a control character (a newline would split the Location header: a 500, or a header
+    of the sender's choosing) or a backslash (which browsers read as "/") is never sent on."""
+    target = target or ""
+    if len(target) > MAX_NEXT or _UNSAFE_IN_NEXT.search(target):
+        return url_for("console.home")
+    parts = urlsplit(target)
+    inside = any(parts.path == w or parts.path.startswith(w + "/") for w in within)
+    if target and not parts.scheme and not parts.netloc and inside and ".." not in parts.path:
         return target
     return url_for("console.home")
+
+
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\\\s]")
 
 
 @bp.route("/login", methods=["GET", "POST"])
