@@ -117,7 +117,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
     "WEB_CONCURRENCY": ("2", "gunicorn worker processes (Procfile)."),
-    "GUNICORN_THREADS": ("2", "Threads per gunicorn worker (Procfile)."),
+    "GUNICORN_THREADS": (
+        "2",
+        "Threads per gunicorn worker (Procfile). All but one may serve console pages and "
+        "audio fetched from the database at once; one is kept for the webhooks.",
+    ),
 }
 
 
@@ -142,6 +146,7 @@ class Settings:
     twilio_messaging_service_sid: str = ""
     sms_pepper: Secret = Secret("")
     twilio_api_base: str = ""
+    gunicorn_threads: int = 2  # a worker's threads: one is always kept for webhooks (ivr.gate)
 
     @property
     def development(self) -> bool:
@@ -197,6 +202,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"FACTS_MAX_AGE_DAYS must be a whole number, not {value!r}") from exc
     if max_age < 0:
         raise ConfigError(f"FACTS_MAX_AGE_DAYS must be 0 or more, not {max_age}")
+    try:
+        threads = int(get("GUNICORN_THREADS"))
+    except ValueError as exc:
+        value = get("GUNICORN_THREADS")
+        raise ConfigError(f"GUNICORN_THREADS must be a whole number, not {value!r}") from exc
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
@@ -225,4 +235,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         twilio_messaging_service_sid=get("TWILIO_MESSAGING_SERVICE_SID"),
         sms_pepper=Secret(get("SMS_PEPPER")),
         twilio_api_base=get("TWILIO_API_BASE").rstrip("/"),
+        gunicorn_threads=max(1, threads),
     )
