@@ -13,6 +13,7 @@ import phonenumbers
 
 from .errors import Problem
 from .load import DIRECTORY, FLOW, LANGUAGES, original_character, text_file
+from .markup import check_markup
 from .model import DTMF, ContentPack, NodeKind
 from .speech import (
     DATE_PLACEHOLDER,
@@ -615,6 +616,7 @@ def problems(pack: ContentPack) -> list[Problem]:
         check_spoken,
         check_sections,
         check_numbers_heard,
+        check_markup,  # texts are words: no tags (ivr/content/markup.py)
     )
     for check in checks:
         found.extend(check(pack))
