@@ -389,6 +389,10 @@ def _rows(start: date, end: date) -> list[Any]:
 
 @bp.before_request
 def staff_only() -> Response | None:
+    from .web import bad_query
+
+    if (refused := bad_query()) is not None:
+        return refused
     if not g.get("staff_user"):
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     return None
