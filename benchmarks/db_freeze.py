@@ -88,7 +88,10 @@ def frozen(data_dir: Path) -> Iterator[list[int]]:
     pids = postgres_pids(data_dir)
     try:
         for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass  # a backend whose connection closed since the list was made
         yield pids
     finally:
         thaw(pids)
