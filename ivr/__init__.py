@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import logs
+from .atomic import make_private, private_dir
 from .config import ConfigError, load_settings
 from .security import MAX_BODY, SignedVoice
 
@@ -38,6 +39,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .content.store import ContentStore
     from .twiml_cache import TwimlCache
 
+    # Only the hotline's own user may read what it keeps (files 0600, folders 0700), whatever
+    # the umask; what an older version left readable is tightened here.
+    private_dir(settings.data_dir)
+    make_private(settings.data_dir)
     database = db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded
     app.extensions["content"] = ContentStore(settings.content_dir)
     app.extensions["twiml_cache"] = TwimlCache()
@@ -68,6 +73,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import throttle
 
     throttle.init_app(app)  # after the console: its refusals run before any other hook
+    from . import gate
+
+    # Last, so first of all: a request that may wait on the database takes one of the
+    # worker's slots (all threads but one) or is refused before it reads its session.
+    gate.init_app(app, settings.gunicorn_threads)
     from .answered import CachedAnswers
 
     # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.

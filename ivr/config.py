@@ -5,8 +5,9 @@ Secrets are wrapped so that printing the settings (or a traceback) never shows t
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -100,7 +101,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "A staff console session ends after this many minutes without a request.",
     ),
     "SECRET_KEY": ("", "Signs staff console sessions. Required in production for the console."),
-    "LOG_SALT": ("", "Salt for the hashed call ids in logs (random per process if unset)."),
+    "LOG_SALT": (
+        "",
+        "Salt for the hashed call ids in logs. Unset: derived from `SECRET_KEY` (else from "
+        "`TWILIO_AUTH_TOKEN`), so one call has one tag on every worker and machine.",
+    ),
     "FACTS_MAX_AGE_DAYS": (
         "180",
         "Days after a section's `checked` date when callers also hear that things may have "
@@ -147,7 +152,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "PORT": ("5000", "Port gunicorn binds to (set by the platform; the Procfile reads it)."),
     "WEB_CONCURRENCY": ("2", "gunicorn worker processes (Procfile)."),
-    "GUNICORN_THREADS": ("2", "Threads per gunicorn worker (Procfile)."),
+    "GUNICORN_THREADS": (
+        "2",
+        "Threads per gunicorn worker (Procfile). All but one may serve console pages and "
+        "audio fetched from the database at once; one is kept for the webhooks.",
+    ),
 }
 
 
@@ -179,6 +188,7 @@ class Settings:
     callback_per_hour: int = 60
     callback_countries: tuple[str, ...] = ("MX", "US")
     destination_check_hours: float = 24
+    gunicorn_threads: int = 2  # a worker's threads: one is always kept for webhooks (ivr.gate)
 
     @property
     def development(self) -> bool:
@@ -187,6 +197,21 @@ class Settings:
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
         return f"Settings({shown})"
+
+
+LOG_SALT_LABEL = b"hotline log salt v1"
+
+
+def log_salt(configured: str, secret_key: str, auth_token: str) -> str:
+    """The salt of the call tags in logs: LOG_SALT, else derived from SECRET_KEY (else from
+    TWILIO_AUTH_TOKEN), so every worker on every machine of a deployment tags a call alike (a
+    random salt per process gave one call several tags). Derived by HMAC, so the salt, which
+    a log reader may learn, tells nothing about the key it came from. Development without
+    either secret gets a fixed salt: its calls are simulated."""
+    if configured:
+        return configured
+    key = secret_key or auth_token or "development"
+    return hmac.new(key.encode(), LOG_SALT_LABEL, hashlib.sha256).hexdigest()[:32]
 
 
 def _path(value: str) -> Path:
@@ -219,6 +244,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"FACTS_MAX_AGE_DAYS must be a whole number, not {value!r}") from exc
     if max_age < 0:
         raise ConfigError(f"FACTS_MAX_AGE_DAYS must be 0 or more, not {max_age}")
+    try:
+        threads = int(get("GUNICORN_THREADS"))
+    except ValueError as exc:
+        value = get("GUNICORN_THREADS")
+        raise ConfigError(f"GUNICORN_THREADS must be a whole number, not {value!r}") from exc
     engine = get("TTS_ENGINE")
     if engine not in ("espeak", "google"):
         raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
@@ -274,7 +304,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=Secret(get("DATABASE_URL")),
         staff_idle_minutes=idle,
         secret_key=Secret(get("SECRET_KEY")),
-        log_salt=Secret(get("LOG_SALT") or secrets.token_hex(16)),
+        log_salt=Secret(log_salt(get("LOG_SALT"), get("SECRET_KEY"), get("TWILIO_AUTH_TOKEN"))),
         tts_engine=engine,
         facts_max_age_days=max_age,
         hotline_timezone=zone,
@@ -287,6 +317,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         callback_countries=countries,
         destination_check_hours=check_hours,
         **callbacks,
+        gunicorn_threads=max(1, threads),
     )
 
 

@@ -44,6 +44,10 @@ MAX_BODY = 256 * 1024
 SIGNED = "ivr.twilio_signed"
 #: The verified form fields, {name: first value}, in the WSGI environ.
 FORM_KEY = "ivr.twilio_form"
+# Set only by the browser phone's in-process requests (ivr/sim/web.py): a staff test call.
+# No HTTP request can set a WSGI environ key that is not an HTTP_* header, so it cannot be
+# forged from outside. Its texts go to the console's own outbox, and it is never counted.
+TEST_CALL_KEY = "ivr.staff_test_call"
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 FORM = "application/x-www-form-urlencoded"

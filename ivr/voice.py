@@ -26,7 +26,7 @@ from .content import ContentPack
 from .content.load import TWILIO_COUNTRIES
 from .content.store import Snapshot
 from .flow import CallState, Input, Prompt
-from .security import is_voice_path, twilio_signed, webhook_form
+from .security import TEST_CALL_KEY, is_voice_path, twilio_signed, webhook_form
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -99,11 +99,23 @@ def _document(
     return cache.get_or_render(generation(snapshot), snapshot.manifest, key, build)
 
 
+def test_call() -> bool:
+    """A staff test call from the browser phone (in-process; cannot be forged over HTTP)."""
+    return bool(request.environ.get(TEST_CALL_KEY))
+
+
 def count(found: Events) -> None:
-    """Add a step's events to the in-memory totals (microseconds; never fails a call)."""
+    """Add a step's events to the in-memory totals (microseconds; never fails a call). A
+    staff test call is never counted: the counts are callers'."""
     totals = current_app.extensions.get("counts")
-    if totals is not None:
+    if totals is not None and not test_call():
         totals.add_all(found)
+
+
+def text_service():
+    """Who sends this call's texts: the line's TextService, or for a staff test call the
+    console's own (its texts go only to the console's outbox, never through the account)."""
+    return current_app.extensions.get("sms_test" if test_call() else "sms")
 
 
 def render(result: flow.Step) -> Response:
@@ -236,7 +248,7 @@ def answer_step(node: str, args: Mapping[str, str]) -> Response:
     form = webhook_form()
     if machine_answered(form):
         return hang_up_on_machine()
-    texts = current_app.extensions.get("sms")
+    texts = text_service()
     inp = _input(
         form,
         current_app.config["SETTINGS"].facts_max_age_days,

@@ -3,7 +3,14 @@
 Four charts, drawn here as SVG (nothing is fetched from the internet; the console's security
 policy allows no outside script or style): situations chosen per language and day, transfer
 outcomes per organization, where callers give up, texts sent. A CSV export gives the same
-totals, with every count under 5 shown as "<5" so a small number cannot point at a person.
+totals.
+
+Small numbers must not point at a person, on the page (tables, chart labels, bar sizes) and in
+the CSV alike: every count is shown through :func:`shown` (0, "<5" for 1 to 4, and from 5 on
+rounded to the nearest 5). Hiding the small cells alone would not do: "answered 19" minus
+"Spanish 14" gave the hidden other languages away. Rounding every number, totals included,
+leaves each shown number uncertain by up to 2 either way, so a difference of shown numbers
+is uncertain by 4 or more and never tells a hidden cell (tests/test_needs_privacy.py tries).
 
 A blueprint of its own at /admin/needs (``init_app(app)``, from ``create_app``) behind the
 console's login, linked from the console's navigation.
@@ -39,6 +46,7 @@ from ..counts import read_counts
 bp = Blueprint("needs", __name__, url_prefix="/admin/needs", template_folder="templates")
 
 SUPPRESS_BELOW = 5
+ROUND_TO = 5
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
@@ -138,6 +146,32 @@ def place_name(pack: ContentPack, node_id: str) -> str:
 # -- SVG -------------------------------------------------------------------------------------
 
 
+# -- what may be shown -------------------------------------------------------------------------
+
+
+def rounded(count: int) -> int:
+    """From SUPPRESS_BELOW on, the nearest multiple of ROUND_TO (7 -> 5, 8 -> 10)."""
+    return (count + ROUND_TO // 2) // ROUND_TO * ROUND_TO
+
+
+def shown(count: int) -> str:
+    """A count as anyone may see it: "0", "<5" for 1 to 4, else rounded to the nearest 5."""
+    if count <= 0:
+        return "0"
+    if count < SUPPRESS_BELOW:
+        return f"<{SUPPRESS_BELOW}"
+    return str(rounded(count))
+
+
+def drawn(count: int) -> float:
+    """A bar's size: the shown number (half of SUPPRESS_BELOW for "<5"), never the count."""
+    if count <= 0:
+        return 0.0
+    if count < SUPPRESS_BELOW:
+        return SUPPRESS_BELOW / 2
+    return float(rounded(count))
+
+
 def _svg(width: int, height: int, label: str, body: Sequence[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
@@ -151,14 +185,15 @@ def grouped_bars(
 ) -> Markup:
     """Vertical bars: one group per category (a day), one bar per series (a language)."""
     width, height, left, bottom, top = 900, 300, 50, 60, 20
-    top_value = max([v for _, values in series for v in values] + [1])
+    top_value = max([drawn(v) for _, values in series for v in values] + [SUPPRESS_BELOW])
     plot_w, plot_h = width - left - 10, height - top - bottom
     group_w = plot_w / max(len(categories), 1)
     bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
     body = [
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
         'stroke="#333"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="12">{top_value}</text>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="12">'
+        f"{top_value:g}</text>",
         f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="12">0</text>',
     ]
     every = max(1, len(categories) // 10)
@@ -168,11 +203,11 @@ def grouped_bars(
             value = values[i]
             if not value:
                 continue
-            h = plot_h * value / top_value
+            h = plot_h * drawn(value) / top_value
             body.append(
                 f'<rect x="{x0 + s * bar_w:.1f}" y="{top + plot_h - h:.1f}" '
                 f'width="{bar_w:.1f}" height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}">'
-                f"<title>{escape(category)} · {escape(name)}: {value}</title></rect>"
+                f"<title>{escape(category)} · {escape(name)}: {escape(shown(value))}</title></rect>"
             )
         if i % every == 0:
             body.append(
@@ -206,7 +241,7 @@ def stacked_rows(
     everyone = list(dict.fromkeys([*parts, *found]))
     colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(everyone)}
     parts = [name for name in everyone if name in found]
-    top_value = max([sum(v for _, v in values) for _, values in rows] + [1])
+    top_value = max([drawn(sum(v for _, v in values)) for _, values in rows] + [SUPPRESS_BELOW])
     height = 30 + row_h * len(rows) + (30 if len(parts) > 1 else 0)
     body = []
     for r, (name, values) in enumerate(rows):
@@ -216,17 +251,22 @@ def stacked_rows(
             f"{escape(name)}</text>"
         )
         x = float(left)
+        total = sum(v for _, v in values)
+        # The parts split the shown total's length (sizes never tell a count).
+        length = (width - left - 60) * drawn(total) / top_value
+        sizes = sum(drawn(v) for _, v in values) or 1
         for part, value in values:
-            w = (width - left - 60) * value / top_value
+            w = length * drawn(value) / sizes
             if value:
                 body.append(
                     f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
-                    f'fill="{colour[part]}"><title>{escape(name)} · {escape(part)}: {value}'
-                    "</title></rect>"
+                    f'fill="{colour[part]}"><title>{escape(name)} · {escape(part)}: '
+                    f"{escape(shown(value))}</title></rect>"
                 )
             x += w
-        total = sum(v for _, v in values)
-        body.append(f'<text x="{x + 6:.1f}" y="{y + 17}" font-size="13">{total}</text>')
+        body.append(
+            f'<text x="{x + 6:.1f}" y="{y + 17}" font-size="13">{escape(shown(total))}</text>'
+        )
     if len(parts) > 1:
         y, x = 20 + row_h * len(rows), 10
         for part in parts:
@@ -259,9 +299,13 @@ def charts(needs: Needs) -> dict[str, Markup]:
     names = outcome_names()
     transfers = [
         (org, [(names[o], outcomes[o]) for o in OUTCOMES if outcomes[o]])
-        for org, outcomes in sorted(needs.transfers.items(), key=lambda kv: -sum(kv[1].values()))
+        for org, outcomes in sorted(
+            needs.transfers.items(), key=lambda kv: (-drawn(sum(kv[1].values())), kv[0])
+        )
     ]
-    gave_up = [(place, [(_("calls"), n)]) for place, n in needs.gave_up.most_common(15)]
+    # In order of the shown numbers (the exact ones would tell which of two "<5" is larger).
+    places = sorted(needs.gave_up.items(), key=lambda kv: (-drawn(kv[1]), kv[0]))[:15]
+    gave_up = [(place, [(_("calls"), n)]) for place, n in places]
     text_kinds = (
         ("sent", _("sent")),
         ("failed", _("could not be sent")),
@@ -286,7 +330,8 @@ def charts(needs: Needs) -> dict[str, Markup]:
 
 
 def suppressed(count: int) -> str:
-    return f"<{SUPPRESS_BELOW}" if 0 < count < SUPPRESS_BELOW else str(count)
+    """The CSV's cell: the same as the page shows (:func:`shown`)."""
+    return shown(count)
 
 
 def _cell(value: str) -> str:
@@ -344,6 +389,10 @@ def _rows(start: date, end: date) -> list[Any]:
 
 @bp.before_request
 def staff_only() -> Response | None:
+    from .web import bad_query
+
+    if (refused := bad_query()) is not None:
+        return refused
     if not g.get("staff_user"):
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     return None
@@ -370,6 +419,7 @@ def page() -> str:
         charts=charts(needs),
         outcome_names=outcome_names(),
         outcomes=OUTCOMES,
+        shown=shown,
         _=_,
     )
 
@@ -392,4 +442,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-__all__ = ["bp", "csv_text", "init_app", "summarize", "suppressed"]
+__all__ = ["bp", "csv_text", "init_app", "shown", "summarize", "suppressed"]

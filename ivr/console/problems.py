@@ -84,6 +84,13 @@ SENTENCES: dict[str, Callable[[dict, ContentPack | None, str | None], str]] = {
         "The text has an invisible character (often copied from another program). Type the "
         "text again instead of pasting it."
     ),
+    "markup": lambda p, _pack, _lang: gettext(
+        "The text has markup: «%(markup)s» (the characters %(characters)s). Callers hear only "
+        "words, and the computer voice would read it aloud. Remove the tags and codes and "
+        "write just the words.",
+        markup=p["markup"],
+        characters=p["characters"],
+    ),
     "numeral_misread": lambda p, _pack, _lang: gettext(
         "The computer voice would read «%(written)s» wrongly. Write the number in words, or "
         "use the phone number from the directory.",

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, g, request, session
 
+from ..atomic import private_dir
 from .accounts import StaffAccounts
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def configure_sessions(app: Flask) -> None:
 
 def _development_key(folder: Path) -> str:
     """One random key per checkout, kept in a file so every gunicorn worker signs alike."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / "development-secret-key"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -95,8 +96,8 @@ def load_staff_user() -> None:
     """
     g.staff_user = None
     g.staff_account = None
-    if request.path.startswith(LINE_PATHS):
-        return
+    if request.path.startswith(LINE_PATHS) or (request.endpoint or "").endswith("static"):
+        return  # the phone line, and files that are the same for everyone: no database
     if not sessions_possible() or current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
         return
     token = session.get(SESSION_TOKEN)

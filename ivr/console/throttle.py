@@ -34,6 +34,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, has_app_context, request
 from werkzeug.security import check_password_hash as _check_password_hash
 
+from ..atomic import private_dir
+
 FAILURES_PER_MINUTE = 12  # wrong passwords a worker hashes per minute, in the long run
 FAILURE_BURST = 12  # ... and at most this many at once
 LOGIN_WAIT = 1.0  # seconds a login waits for its turn before "busy"
@@ -141,7 +143,7 @@ def login_turn(lock_file: Path, wait: float = LOGIN_WAIT) -> Iterator[None]:
     if not _turn.acquire(timeout=wait):
         raise Busy("The console is busy checking another login. Try again shortly.", 2)
     try:
-        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(lock_file.parent)
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             while True:

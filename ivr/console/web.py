@@ -5,6 +5,7 @@ checked before this guard, for every page under /admin (``roles.py``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import (
@@ -56,8 +57,24 @@ def _template_helpers() -> dict[str, Any]:
     }
 
 
+MAX_QUERY_VALUE = 2000  # longer than any link the console makes
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def bad_query() -> Response | None:
+    """A link's parameter the console never makes (a control character, a newline, or a
+    value longer than any of its links): a plain 400 before anything reads it."""
+    for value in request.args.values():
+        if len(value) > MAX_QUERY_VALUE or _CONTROL.search(value):
+            message = gettext("The link has characters or a length that no console link has.")
+            return Response(message, 400, mimetype="text/plain")
+    return None
+
+
 @bp.before_request
 def guard() -> Response | None:
+    if (refused := bad_query()) is not None:
+        return refused
     if request.endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = MAX_UPLOAD
     if request.endpoint not in PUBLIC_ENDPOINTS and not g.get("staff_user"):

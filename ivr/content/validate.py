@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from .errors import Problem
 from .hours import check_hours
+from .markup import check_markup
 from .model import ContentPack
 from .rules.directory import check_directory, check_numbers_heard
 from .rules.flow import check_flow, check_sections, reachable_nodes
@@ -49,6 +50,7 @@ CHECKS: tuple[Check, ...] = (
     check_numbers_heard,
     check_hours,  # opening hours (ivr/content/hours.py)
     check_sentence_length,  # sentences of at most 25 words (ivr/content/wording.py)
+    check_markup,  # texts are words: no tags (ivr/content/markup.py)
 )
 
 

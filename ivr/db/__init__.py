@@ -41,6 +41,37 @@ EMBEDDED_NAME = "hotline.sqlite3"
 UPGRADE_COMMAND = "flask --app ivr db upgrade"
 CONNECT_TIMEOUT = 3  # seconds: a console page says "unreachable" quickly instead of hanging
 SQLITE_BUSY_MS = 30_000  # a writer waits this long for another (publishes are short)
+# SQLite folds its write-ahead log back into the main file only when a commit leaves the log
+# longer than wal_autocheckpoint pages (1000 by default, ~4 MB) or when the last connection
+# closes; a web worker's pooled connections never close, so a quiet line's log kept every
+# change (password hashes included) and the main file stayed empty. A short threshold folds
+# each few changes back; the size limit cuts the file down whenever the log starts over.
+SQLITE_CHECKPOINT_PAGES = 16
+SQLITE_WAL_LIMIT = 128 * 1024  # bytes
+# A hung server or network must end a statement, not hold a worker's thread for ever. Every
+# PostgreSQL connection: the server ends a statement after STATEMENT_TIMEOUT_MS and a wait
+# for a lock after LOCK_TIMEOUT_MS (a publish waiting for its turn sets longer ones, see
+# publishing()); TCP keepalives and TCP_USER_TIMEOUT_MS drop a connection whose peer went
+# silent (a dead machine or network: unacknowledged data, or no answer to probes). A server
+# that is alive but stopped still acknowledges at the TCP level: the requests that may wait
+# on the database are bounded per worker instead (ivr.gate).
+STATEMENT_TIMEOUT_MS = 15_000
+LOCK_TIMEOUT_MS = 5_000
+PUBLISH_WAIT_MS = 60_000  # a publish waits this long for another machine's publish
+IDLE_IN_TRANSACTION_MS = 60_000
+TCP_USER_TIMEOUT_MS = 10_000
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "options": (
+        f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    ),
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+}
 
 
 class SchemaBehind(RuntimeError):
@@ -87,7 +118,7 @@ class Database:
                 pool_pre_ping=True,  # a restarted server: reconnect instead of failing once
                 pool_size=3,
                 max_overflow=5,
-                connect_args={"connect_timeout": CONNECT_TIMEOUT},
+                connect_args=dict(POSTGRES_CONNECT_ARGS),
             )
         self._closers: list[Callable[[], None]] = []
         _open.add(self)
@@ -116,6 +147,10 @@ class Database:
         live row's lock on PostgreSQL, the database's write lock on SQLite."""
         with self.begin() as conn:
             if not self.is_sqlite:
+                # Publishes from any machine take turns: this one may wait for another's.
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {PUBLISH_WAIT_MS}")
+                wait = PUBLISH_WAIT_MS + STATEMENT_TIMEOUT_MS
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {wait}")
                 conn.execute(
                     sa.select(schema.live.c.id).where(schema.live.c.id == 1).with_for_update()
                 )
@@ -175,7 +210,7 @@ def close_all() -> None:
 def _sqlite_engine(url: str) -> sa.Engine:
     path = sa.engine.make_url(url).database
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(path))
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
     @sa.event.listens_for(engine, "connect")
@@ -186,6 +221,8 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -195,6 +232,21 @@ def _sqlite_engine(url: str) -> sa.Engine:
         conn.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_database_file(path: Path) -> None:
+    """The database file made 0600 before SQLite opens it: SQLite makes its -wal and -shm
+    files with the main file's mode (which it would otherwise make 0644), and password
+    hashes pass through them. Side files an older version left readable are tightened."""
+    from ..atomic import private_dir, private_file
+
+    private_dir(path.parent)
+    os.close(private_file(path))
+    for side in ("-wal", "-shm", "-journal"):
+        try:
+            os.chmod(f"{path}{side}", 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def upsert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -220,8 +272,11 @@ def upgrade_embedded(database: Database, data_dir: Path) -> None:
     if database.revision() == database.head():
         return
     logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per worker is noise
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    with _upgrade_lock, open(Path(data_dir) / f".{EMBEDDED_NAME}.lock", "a") as lock:
+    from ..atomic import private_dir, private_file
+
+    private_dir(Path(data_dir))
+    fd = private_file(Path(data_dir) / f".{EMBEDDED_NAME}.lock")
+    with _upgrade_lock, os.fdopen(fd, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             database.upgrade()

@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import has_request_context
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, private_dir, write_private
 from ..audio.manifest import Manifest, file_hash
 from ..content import ContentError, ContentPack, load_pack
 from ..content.store import Snapshot
@@ -67,6 +67,11 @@ class LiveVersion:
         self._stop = threading.Event()
         self._unreachable = False
         self._folders: dict[str, str] = {}  # version id -> its folder under live_dir
+        # (lang, file) of every audio file the database holds, read by the thread when the
+        # live serial moves (None until it could be read), plus what this process stored: a
+        # miss on /audio for any other name is answered 404 without asking the database.
+        self._audio_names: frozenset[tuple[str, str]] | None = None
+        self._stored_names: set[tuple[str, str]] = set()
         versions.db.on_close(self.stop)
 
     # -- PublishedSource (every request; memory only) --------------------------------------
@@ -106,6 +111,9 @@ class LiveVersion:
         with self._lock:
             if serial == self._serial or (self._serial is not None and serial < self._serial):
                 return False
+            # Before the new version's audio is copied: a call on another machine may
+            # already ask this one for its files.
+            self._audio_names = self.versions.audio_names()
             if live_id is None:
                 self._serial = serial  # the seed is served, as before
                 return False
@@ -126,6 +134,7 @@ class LiveVersion:
     ) -> None:
         """Serve a version this process just published (no waiting for the next poll);
         ``pack`` is the one its validation loaded."""
+        self._stored_names.update((e.language, e.file) for e in manifest.entries.values())
         snapshot = self._snapshot_of(version_id, files, manifest, pack)
         with self._lock:
             if self._serial is None or serial > self._serial:
@@ -205,11 +214,11 @@ class LiveVersion:
             return load_pack(Path(temporary))
 
     def _write_folder(self, folder: Path, files: dict[str, bytes], manifest: Manifest) -> None:
-        self.live_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.live_dir)
         temporary = Path(tempfile.mkdtemp(dir=self.live_dir, prefix=f".{folder.name}-"))
         try:
             _write_files(temporary / "pack", files)
-            (temporary / "manifest.json").write_bytes(manifest.to_bytes())  # written last
+            write_private(temporary / "manifest.json", manifest.to_bytes())  # written last
             try:
                 os.rename(temporary, folder)
             except OSError:
@@ -237,6 +246,16 @@ class LiveVersion:
         return True
 
     # -- audio -----------------------------------------------------------------------------
+
+    def may_have_audio(self, lang: str, file: str) -> bool | None:
+        """Might the database hold this audio file? From memory only: False for a name no
+        version stored (answer 404 without asking), None while the names are not known yet
+        (the database was unreachable since this worker started)."""
+        key = (lang, file)
+        if key in self._stored_names:
+            return True
+        names = self._audio_names
+        return None if names is None else key in names
 
     def audio_path(self, lang: str, file: str) -> Path | None:
         """The cached copy of a published audio file on this machine; None if not here."""
@@ -270,6 +289,7 @@ class LiveVersion:
 
     def keep_audio(self, lang: str, file: str, data: bytes) -> Path | None:
         """Put bytes this process just stored in the database into the cache too."""
+        self._stored_names.add((lang, file))
         return self._keep_audio(lang, file, data) if file_hash(lang, file) else None
 
     def _keep_audio(self, lang: str, file: str, data: bytes) -> Path | None:
@@ -325,8 +345,7 @@ def _write_files(folder: Path, files: dict[str, bytes]) -> None:
         path = folder / name
         if ".." in Path(name).parts or Path(name).is_absolute():
             raise ValueError(f"not a pack file name: {name!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_private(path, data)  # only this user reads the cache (DATA_DIR)
 
 
 def _folder_name(version_id: str, files: dict[str, bytes], manifest: Manifest) -> str:

@@ -283,6 +283,13 @@ class VersionStore:
         ).all()
         return {file: bytes(data) for file, data in rows}
 
+    def audio_names(self) -> frozenset[tuple[str, str]]:
+        """(lang, file) of every audio file the database holds: the only names a miss on
+        /audio may ask it for (names only, never the bytes)."""
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.select(audio.c.lang, audio.c.file)).all()
+        return frozenset((lang, file) for lang, file in rows)
+
 
 def _version(row: Any, live_id: str | None) -> Version:
     return Version(

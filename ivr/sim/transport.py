@@ -13,6 +13,8 @@ from typing import Protocol
 import requests
 from flask import Flask
 
+from ..security import TEST_CALL_KEY
+
 # Twilio waits 15 s in all for a webhook answer, then fails the request (error 11205,
 # https://www.twilio.com/docs/api/errors/11205).
 TWILIO_TIMEOUT_SECONDS = 15.0
@@ -42,8 +44,11 @@ def texts_to(transport: object, number: str) -> list[str]:
 class FlaskTransport:
     """Requests go straight into a Flask app, no sockets; URLs keep their scheme and host."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, test_call: bool = False) -> None:
         self.app = app
+        # A staff test call (the browser phone): the app sends its texts to the console's
+        # outbox only and counts nothing (ivr.security.TEST_CALL_KEY).
+        self.environ = {TEST_CALL_KEY: True} if test_call else {}
 
     def send(
         self, method: str, url: str, form: Mapping[str, str] | None, headers: Mapping[str, str]
@@ -51,7 +56,11 @@ class FlaskTransport:
         started = time.perf_counter()
         # A fresh client each time: the test client keeps cookies, and Twilio sends none.
         response = self.app.test_client().open(
-            url, method=method, data=dict(form) if form is not None else None, headers=dict(headers)
+            url,
+            method=method,
+            data=dict(form) if form is not None else None,
+            headers=dict(headers),
+            environ_base=self.environ,
         )
         body = response.get_data()
         latency = time.perf_counter() - started

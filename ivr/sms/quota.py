@@ -16,9 +16,11 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,6 +45,18 @@ def caller_key(pepper: str, number: str, day: date) -> str:
     return hmac.new(pepper.encode(), message, hashlib.sha256).hexdigest()
 
 
+@contextmanager
+def _database_slot() -> Iterator[bool]:
+    """In a webhook, one of the worker's database slots without waiting (ivr.gate): a hung
+    database may hold this call's thread, never every thread of the worker."""
+    slots = current_app.extensions.get("db_gate") if has_app_context() else None
+    if slots is None:
+        yield True
+        return
+    with slots.turn(wait=0) as inside:
+        yield inside
+
+
 class SmsQuota:
     """`take(number)` -> True when this caller may get one more text today (and counts it)."""
 
@@ -65,13 +79,18 @@ class SmsQuota:
         day = self.today()
         key = caller_key(self.pepper, number, day)
         if self.engine is not None:
-            try:
-                return self._take_db(key, day)
-            except SQLAlchemyError as exc:
-                # Never the key or the number: only what kind of failure.
-                log.warning(
-                    "sms quota: database unavailable (%s); counting in memory", type(exc).__name__
-                )
+            with _database_slot() as inside:
+                if inside:
+                    try:
+                        return self._take_db(key, day)
+                    except SQLAlchemyError as exc:
+                        # Never the key or the number: only what kind of failure.
+                        log.warning(
+                            "sms quota: database unavailable (%s); counting in memory",
+                            type(exc).__name__,
+                        )
+                else:
+                    log.warning("sms quota: the database is busy or slow; counting in memory")
         return self._take_memory(key, day)
 
     def give_back(self, number: str) -> None:

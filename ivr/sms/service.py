@@ -141,12 +141,45 @@ def init_app(
         sender = SmsSender(settings, http_client=InProcessHttpClient(outbox))
         app.extensions["sms_outbox"] = outbox
     content_dir = Path(app_settings.content_dir)
+    words = WordsFile(content_dir)
     service = TextService(
         settings,
-        WordsFile(content_dir),
+        words,
         quota=SmsQuota(engine, settings.pepper.reveal()) if settings.pepper else None,
         sender=sender,
         count=count,
     )
     app.extensions["sms"] = service
+    app.extensions["sms_test"] = _test_calls_service(app, settings, words)
     return service
+
+
+def _test_calls_service(app: Any, settings: SmsSettings, words: WordsFile) -> TextService | None:
+    """The texts of staff test calls (the browser phone): offered where the line offers
+    them, but sent only to the console's own outbox (ivr.sim.messages, in this process, where
+    the browser phone shows them), never through the Twilio account; not counted, and their
+    daily limit kept in memory (no row for a test caller). None where the line offers none."""
+    if not settings.configured:
+        return None
+    from ..sim.messages import DEV_ACCOUNT, FakeMessagesApi, InProcessHttpClient
+
+    outbox = app.extensions.get("sms_outbox")
+    if outbox is None:
+        token = secrets.token_hex(16)
+        outbox = FakeMessagesApi(DEV_ACCOUNT, token, keep_requests=False)
+        app.extensions["sms_outbox"] = outbox
+    inside = replace(
+        settings,
+        account_sid=outbox.account_sid,
+        auth_token=Secret(outbox.auth_token),
+        sms_from=settings.sms_from or DEV_SMS_FROM,
+        messaging_service_sid="",
+        api_base="",
+    )
+    return TextService(
+        inside,
+        words,
+        quota=SmsQuota(None, settings.pepper.reveal()),
+        sender=SmsSender(inside, http_client=InProcessHttpClient(outbox)),
+        count=None,
+    )

@@ -4,6 +4,7 @@ between Spanish and English. The login form is one of the few pages reachable wi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,12 +17,20 @@ from ..i18n import chosen_before_login, set_ui_language
 from ..security import accounts, data_dir, log_in, log_out, sessions_possible
 from ..web import bp
 
+MAX_NEXT = 2000  # longer than any console link; a longer "next" is not one of ours
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\\\s]")
+
 
 def _safe_next(target: str | None, within: tuple[str, ...] = ("/admin",)) -> str:
-    """Only a path inside this console: a login link must not send staff to another site."""
-    parts = urlsplit(target or "")
-    inside = parts.path.startswith(within)
-    if target and not parts.scheme and not parts.netloc and inside:
+    """Only a path inside this console: a login link must not send staff to another site,
+    and a control character (a newline would split the Location header: a 500, or a header
+    of the sender's choosing) or a backslash (which browsers read as "/") is never sent on."""
+    target = target or ""
+    if len(target) > MAX_NEXT or _UNSAFE_IN_NEXT.search(target):
+        return url_for("console.home")
+    parts = urlsplit(target)
+    inside = any(parts.path == w or parts.path.startswith(w + "/") for w in within)
+    if target and not parts.scheme and not parts.netloc and inside and ".." not in parts.path:
         return target
     return url_for("console.home")
 
