@@ -72,9 +72,20 @@ class EspeakEngine:
             raise EngineError(f"{self.binary} is not installed (scripts/setup installs it)")
         rate = int(voice_settings.get("rate", self.rate_wpm))
         # SSML on stdin (-m): the same digit groups and pauses as Google, and no text can be
-        # mistaken for a command-line option.
+        # mistaken for a command-line option. --stdin reads it whole: without it espeak-ng
+        # reads standard input in pieces of about 2,000 bytes, and a tag cut in two is spoken
+        # as words ("as equals characters") in a long prompt.
         result = subprocess.run(
-            [self.binary, "-m", "--stdout", "-v", voice_settings["voice"], "-s", str(rate)],
+            [
+                self.binary,
+                "--stdin",
+                "-m",
+                "--stdout",
+                "-v",
+                voice_settings["voice"],
+                "-s",
+                str(rate),
+            ],
             input=to_ssml(text).encode("utf-8"),
             capture_output=True,
             check=False,
