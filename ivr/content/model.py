@@ -72,6 +72,19 @@ class Language:
     def has_say_voice(self) -> bool:
         return bool(self.say_voice and self.say_language)
 
+    @property
+    def preview_voice(self) -> str:
+        """The model of this language's cloud voice when every cloud voice it has is one Google
+        offers only in preview (``tts.<engine>.preview: true``, or a model named "...preview..."),
+        else "". The console says so: such a voice may change or be withdrawn."""
+        cloud = [v for engine, v in self.tts.items() if engine != "espeak"]
+        preview = [
+            v for v in cloud if v.get("preview") is True or "preview" in str(v.get("model_name"))
+        ]
+        if not cloud or len(preview) != len(cloud):
+            return ""
+        return str(preview[0].get("model_name") or preview[0].get("name") or "preview")
+
 
 @dataclass(frozen=True)
 class Source:
