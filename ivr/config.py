@@ -115,8 +115,16 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "America/Tijuana",
         "Time zone the staff console shows dates in (an IANA name, e.g. `America/Tijuana`).",
     ),
-    "TTS_ENGINE": ("espeak", "Engine for audio builds from the console: `espeak` or `google`."),
-    "GOOGLE_APPLICATION_CREDENTIALS": ("", "Service-account JSON for Google Cloud TTS builds."),
+    "TTS_ENGINE": (
+        "espeak",
+        "Engine for audio builds from the console: `espeak`, `google` (Neural2 voices) or "
+        "`gemini` (Google's Gemini-TTS models: languages.yaml `tts.gemini`; a language "
+        "without one uses its `tts_fallback`).",
+    ),
+    "GOOGLE_APPLICATION_CREDENTIALS": (
+        "",
+        "Service-account JSON for Google Cloud TTS builds (`google` and `gemini`).",
+    ),
     "HOTLINE_NUMBER": (
         "",
         "The line's number (E.164) that missed-call callbacks come from; empty: the number the "
@@ -250,8 +258,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         value = get("GUNICORN_THREADS")
         raise ConfigError(f"GUNICORN_THREADS must be a whole number, not {value!r}") from exc
     engine = get("TTS_ENGINE")
-    if engine not in ("espeak", "google"):
-        raise ConfigError(f"TTS_ENGINE must be 'espeak' or 'google', not {engine!r}")
+    if engine not in ("espeak", "google", "gemini"):
+        raise ConfigError(f"TTS_ENGINE must be 'espeak', 'google' or 'gemini', not {engine!r}")
 
     def whole(name: str) -> int:
         value = get(name)

@@ -126,7 +126,7 @@ def test_the_coverage_list_shows_every_prompt_in_every_language_with_counts(app,
         assert statuses.count("staff") + statuses.count("tts") == coverage.current
     # Current audio has a play button pointing at the file callers hear.
     url = app.extensions["audio"].url_for(
-        "es", "safety.notice", content.text("es", "safety.notice")
+        "es", "safety.notice", content.spoken_text("es", "safety.notice")
     )
     assert f'data-src="{url}"' in page
 

@@ -39,7 +39,11 @@ def problems(root: Path):
 
 def test_the_written_words_keep_the_address_and_the_spoken_words_spell_it_out(pack):
     assert "bit.ly/AOLencuesta" in pack.texts("es")["no_mpp.4"]
-    assert "bit punto ele i griega, diagonal, A O L encuesta" in pack.spoken("es")["no_mpp.4"]
+    assert (
+        "bit punto li, diagonal, A O L encuesta; se escribe: be grande, i, te; punto; ele, "
+        "i griega; diagonal; a, o, ele, en mayúsculas; e, ene, ce, u, e, ese, te, a, "
+        "en minúsculas" in pack.spoken("es")["no_mpp.4"]
+    )
     assert "bit.ly" not in pack.spoken("es")["no_mpp.4"]
 
 
@@ -155,7 +159,7 @@ def test_audio_and_say_speak_the_pronunciation_and_captions_show_the_written_wor
     step = next_step(pack, CallState("es", "main"), Input("5"))
     root = ET.fromstring(twiml.render(step, pack, lambda s: "/x"))  # no audio: <Say>
     said = " ".join(s.text for s in root.iter("Say"))
-    assert "bit punto ele i griega, diagonal, A O L encuesta" in said
+    assert "bit punto li, diagonal, A O L encuesta; se escribe: be grande, i, te;" in said
     assert "bit.ly" not in said
 
 

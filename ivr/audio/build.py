@@ -110,7 +110,7 @@ def plan_build(
             report.planned.append(
                 Task(language.code, prompt_id, text, choice.engine, choice.settings, voice, reason)
             )
-            report.billed_characters += tts.billed_characters(text)
+            report.billed_characters += tts.billed_characters(text, choice.settings)
     return report
 
 
@@ -176,7 +176,9 @@ def build_audio(
             else:
                 report.built.append(key)
                 report.audio_seconds += seconds
-                report.billed_characters += engines[task.engine].billed_characters(task.text)
+                report.billed_characters += engines[task.engine].billed_characters(
+                    task.text, task.settings
+                )
             if progress is not None:
                 progress(task)
     report.built.sort()

@@ -1,4 +1,4 @@
-"""``flask --app ivr audio build|status|import|gc``: thin commands over plain functions."""
+"""``flask --app ivr audio build|status|import|gc|misread``: thin commands over plain functions."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from .build import build_audio, plan_build
 from .catalogue import AudioCatalogue
 from .engines import ENGINES
 from .manifest import collect_garbage, drop_orphans
+from .phonemes import computer_made, misreadings, phonemes
 from .recordings import import_folder, import_one
 
-audio_cli = AppGroup("audio", help="Build, check and import the prompts' telephony audio.")
+audio_cli = AppGroup(
+    "audio", help="Build, check and import the prompts' telephony audio; find misread names."
+)
 
 
 def _audio_dir() -> Path:
@@ -152,3 +155,40 @@ def gc_command(older_than: int) -> None:
     for path in removed:
         click.echo(f"  removed {path}")
     click.echo(f"removed {len(removed)} unreferenced file(s)")
+
+
+@audio_cli.command("misread")
+@click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
+@click.option(
+    "--phonemes",
+    "show",
+    is_flag=True,
+    help="Also print every prompt's phonemes (espeak-ng -x), to read them.",
+)
+def misread_command(langs: tuple[str, ...], show: bool) -> None:
+    """What the computer voices would misread: names still written in the spoken words, web
+    addresses not spelled, and phonemes on the languages' `misread` lists (espeak-ng -x of
+    every computer-made prompt, one process per language)."""
+    pack = _pack()
+    known = [language.code for language in pack.languages]
+    unknown = sorted(set(langs) - set(known))
+    if unknown:
+        raise click.UsageError(f"unknown language {', '.join(unknown)} (known: {', '.join(known)})")
+    cache = current_app.config["SETTINGS"].data_dir / "cache" / "phonemes"
+    found = []
+    for lang in langs or known:
+        language = pack.language(lang)
+        if show and language.tts.get("espeak"):
+            texts = computer_made(pack, lang)
+            ids = sorted(texts)
+            said = phonemes(
+                [texts[i] for i in ids], language.tts["espeak"]["voice"], cache_dir=cache
+            )
+            for prompt_id, phones in zip(ids, said, strict=True):
+                click.echo(f"{lang} {prompt_id}: {texts[prompt_id]}\n    {phones}")
+        found += misreadings(pack, lang, cache_dir=cache)
+    for hit in found:
+        click.echo(f"  MISREAD {hit.lang} {hit.prompt_id}: {hit.kind} {hit.found!r}", err=True)
+    click.echo(f"{len(found)} misreading(s) in {', '.join(langs or known)}")
+    if found:
+        sys.exit(1)

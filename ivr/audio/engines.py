@@ -5,11 +5,17 @@ telephony-ready. Voice settings come from the languages file, ``language.tts[eng
 
 * ``espeak``: ``{"voice": "es-419"}`` and optionally ``"rate"`` in words per minute;
 * ``google``: ``{"language_code": "es-US", "name": "es-US-Neural2-A"}`` and optionally
-  ``"speaking_rate"`` (1.0 is Google's normal speed).
+  ``"speaking_rate"`` (1.0 is Google's normal speed);
+* ``gemini`` (Google's Gemini-TTS models, through the same Cloud Text-to-Speech client):
+  ``{"language_code": "es-US", "model_name": "gemini-2.5-flash-tts", "name": "Kore"}`` and
+  optionally ``"prompt"`` (the style instruction; :data:`GEMINI_STYLE` otherwise),
+  ``"speaking_rate"``, and ``"preview": true`` where Google offers the language only in
+  preview (the console says so). Any ``google`` voice with a ``model_name`` is sent the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -18,7 +24,7 @@ from typing import Any, Protocol
 
 from .ssml import to_ssml
 
-ENGINES = ("espeak", "google")
+ENGINES = ("espeak", "google", "gemini")
 DEFAULT_ENGINE = "espeak"
 
 #: espeak-ng's default is 175 words per minute, brisk for callers on a noisy phone line, many
@@ -29,6 +35,16 @@ ESPEAK_RATE_WPM = 160
 #: Slightly under Google's normal rate for the same reason.
 GOOGLE_SPEAKING_RATE = 0.9
 GOOGLE_SAMPLE_RATE_HZ = 8000
+
+#: The style instruction a Gemini-TTS voice gets where the languages file gives none: the
+#: line's callers are often frightened, on a bad connection, writing numbers down.
+GEMINI_STYLE = (
+    "You are the recorded voice of a free helpline for people seeking asylum. Read the text "
+    "exactly as written, in its own language, in a calm, warm and steady voice, slowly and "
+    "clearly, like someone helping a worried caller on a bad phone line. Say each digit of "
+    "a phone number on its own, and pause at every comma and full stop so the caller can "
+    "write the number or the letters down."
+)
 
 
 class EngineError(RuntimeError):
@@ -46,7 +62,7 @@ class TtsEngine(Protocol):
         """What the manifest records as the voice: a change means the audio is rebuilt."""
         ...
 
-    def billed_characters(self, text: str) -> int:
+    def billed_characters(self, text: str, voice_settings: Mapping[str, Any] | None = None) -> int:
         """Characters the provider bills for speaking ``text`` (0 for a free engine)."""
         ...
 
@@ -64,7 +80,7 @@ class EspeakEngine:
         rate = int(voice_settings.get("rate", self.rate_wpm))
         return f"{voice_settings['voice']}@{rate}wpm"
 
-    def billed_characters(self, text: str) -> int:
+    def billed_characters(self, text: str, voice_settings: Mapping[str, Any] | None = None) -> int:
         return 0
 
     def synthesize(self, text: str, voice_settings: Mapping[str, Any]) -> bytes:
@@ -72,9 +88,20 @@ class EspeakEngine:
             raise EngineError(f"{self.binary} is not installed (scripts/setup installs it)")
         rate = int(voice_settings.get("rate", self.rate_wpm))
         # SSML on stdin (-m): the same digit groups and pauses as Google, and no text can be
-        # mistaken for a command-line option.
+        # mistaken for a command-line option. --stdin reads it whole: without it espeak-ng
+        # reads standard input in pieces of about 2,000 bytes, and a tag cut in two is spoken
+        # as words ("as equals characters") in a long prompt.
         result = subprocess.run(
-            [self.binary, "-m", "--stdout", "-v", voice_settings["voice"], "-s", str(rate)],
+            [
+                self.binary,
+                "--stdin",
+                "-m",
+                "--stdout",
+                "-v",
+                voice_settings["voice"],
+                "-s",
+                str(rate),
+            ],
             input=to_ssml(text).encode("utf-8"),
             capture_output=True,
             check=False,
@@ -90,13 +117,21 @@ class GoogleEngine:
     """Google Cloud Text-to-Speech through the official client.
 
     The client is created on first use with the library's default credentials, i.e. the
-    service-account file named by ``GOOGLE_APPLICATION_CREDENTIALS``; tests pass their own.
+    service-account file named by ``GOOGLE_APPLICATION_CREDENTIALS``; tests pass their own
+    (the REST transport pointed at a local fake of the API).
+
+    A voice with a ``model_name`` is a Gemini-TTS voice: it is sent plain text (Gemini-TTS
+    takes no SSML; the text already says phone numbers digit by digit, in groups) with a
+    style ``prompt``, and asked for μ-law at 8 kHz, the telephone's own format. The
+    language's pronunciation list is already applied to the text: the request's
+    ``custom_pronunciations`` only takes IPA or X-SAMPA for a phrase (and, in the 2.38
+    client's words, only en-US for now), not the respellings and spelled-out addresses the
+    pronunciation lists hold.
     """
 
-    name = "google"
-
-    def __init__(self, client: Any | None = None) -> None:
+    def __init__(self, client: Any | None = None, name: str = "google") -> None:
         self._client = client
+        self.name = name
 
     @property
     def client(self) -> Any:
@@ -114,9 +149,18 @@ class GoogleEngine:
         return self._client
 
     def voice_id(self, voice_settings: Mapping[str, Any]) -> str:
+        model = voice_settings.get("model_name")
+        if model:
+            # A new style prompt is a new voice: the manifest then says the audio is stale.
+            style = hashlib.sha256(gemini_style(voice_settings).encode()).hexdigest()[:8]
+            speaker = voice_settings.get("name") or voice_settings["language_code"]
+            return f"{model}/{speaker}/{voice_settings['language_code']}#{style}"
         return str(voice_settings.get("name") or voice_settings["language_code"])
 
-    def billed_characters(self, text: str) -> int:
+    def billed_characters(self, text: str, voice_settings: Mapping[str, Any] | None = None) -> int:
+        if voice_settings and voice_settings.get("model_name"):
+            # Gemini-TTS bills tokens of the text and the prompt; characters are the estimate.
+            return len(text) + len(gemini_style(voice_settings))
         # Google bills every character of the request, SSML tags included.
         return len(to_ssml(text))
 
@@ -124,6 +168,8 @@ class GoogleEngine:
         """The exact ``SynthesizeSpeechRequest`` sent for ``text``."""
         from google.cloud import texttospeech
 
+        if voice_settings.get("model_name"):
+            return self._gemini_request(text, voice_settings)
         voice = texttospeech.VoiceSelectionParams(language_code=voice_settings["language_code"])
         if voice_settings.get("name"):
             voice.name = voice_settings["name"]
@@ -139,6 +185,28 @@ class GoogleEngine:
             ),
         )
 
+    def _gemini_request(self, text: str, voice_settings: Mapping[str, Any]) -> Any:
+        from google.cloud import texttospeech
+
+        voice = texttospeech.VoiceSelectionParams(
+            language_code=voice_settings["language_code"],
+            model_name=voice_settings["model_name"],
+        )
+        if voice_settings.get("name"):
+            voice.name = voice_settings["name"]  # the speaker ("Kore")
+        audio = texttospeech.AudioConfig(
+            # μ-law at 8 kHz comes with a WAV header: the pipeline reads it like any WAV.
+            audio_encoding=texttospeech.AudioEncoding.MULAW,
+            sample_rate_hertz=GOOGLE_SAMPLE_RATE_HZ,
+        )
+        if voice_settings.get("speaking_rate"):
+            audio.speaking_rate = float(voice_settings["speaking_rate"])
+        return texttospeech.SynthesizeSpeechRequest(
+            input=texttospeech.SynthesisInput(text=text, prompt=gemini_style(voice_settings)),
+            voice=voice,
+            audio_config=audio,
+        )
+
     def synthesize(self, text: str, voice_settings: Mapping[str, Any]) -> bytes:
         from google.api_core.exceptions import GoogleAPIError
 
@@ -149,12 +217,17 @@ class GoogleEngine:
         return bytes(response.audio_content)
 
 
+def gemini_style(voice_settings: Mapping[str, Any]) -> str:
+    """The style instruction a Gemini-TTS voice reads the text with."""
+    return " ".join(str(voice_settings.get("prompt") or GEMINI_STYLE).split())
+
+
 def make_engine(name: str, client: Any | None = None) -> TtsEngine:
     """The engine called ``name``; ``client`` is handed to engines that call a service."""
     if name == "espeak":
         return EspeakEngine()
-    if name == "google":
-        return GoogleEngine(client)
+    if name in ("google", "gemini"):
+        return GoogleEngine(client, name=name)
     raise EngineError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
 
 

@@ -96,6 +96,12 @@ SENTENCES: dict[str, Callable[[dict, ContentPack | None, str | None], str]] = {
         "use the phone number from the directory.",
         written=p["written"],
     ),
+    "word_misread": lambda p, _pack, _lang: gettext(
+        "The computer voice would read «%(word)s» wrongly. Write the organization's or "
+        "place's whole name as the other texts do, or ask the developers to add it to the "
+        "pronunciation list.",
+        word=p["word"],
+    ),
     "unknown_number": lambda p, _pack, _lang: gettext(
         "The text names a phone number that is not in the directory (%(number)s). Copy the "
         "number's code from the Phone numbers page.",

@@ -30,6 +30,8 @@ from .model import (
 )
 from .speech import (
     DATE_PLACEHOLDER,
+    Spelling,
+    address_pronunciation,
     dial_placeholders,
     expand,
     expand_dial,
@@ -142,8 +144,10 @@ def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
                 tts=frozen_map({k: frozen_map(v) for k, v in tts.items() if v}),
                 tts_fallback=r.field(LANGUAGES, key, item, "tts_fallback", str, "espeak"),
                 words=frozen_map(r.field(LANGUAGES, key, item, "words", dict)),
-                pronounce=_pronunciations(item, key, r),
+                spelling=(spelling := _spelling(item, key, r)),
+                pronounce=_addresses(item, key, r, spelling) + _pronunciations(item, key, r),
                 write_out_numbers=r.field(LANGUAGES, key, item, "write_out_numbers", bool, False),
+                **_misread(item, key, r),
                 months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
                 date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
                 clock=read_clock(item.get("clock") if isinstance(item, Mapping) else None, key, r),
@@ -195,6 +199,80 @@ def _pronunciations(item: Any, key: str, r: _Reader) -> tuple[tuple[str, str], .
             continue
         pairs.append((str(pair[0]).strip(), " ".join(str(pair[1]).split())))
     return tuple(pairs)
+
+
+def _spelling(item: Any, key: str, r: _Reader) -> Spelling:
+    """`spell:` the words that spell a web address out loud (speech.Spelling)."""
+    data = r.field(LANGUAGES, key, item, "spell", dict, {})
+    where = f"{key}.spell"
+
+    def words(name: str) -> dict[str, str]:
+        raw = r.field(LANGUAGES, where, data, name, dict, {})
+        return {str(k): " ".join(str(v).split()) for k, v in raw.items() if str(v).strip()}
+
+    return Spelling(
+        then=r.field(LANGUAGES, where, data, "then", str, ""),
+        letters={k.lower(): v for k, v in words("letters").items()},
+        marks=words("marks"),
+        capitals=r.field(LANGUAGES, where, data, "capitals", str, ""),
+        small=r.field(LANGUAGES, where, data, "small", str, ""),
+    )
+
+
+def _addresses(item: Any, key: str, r: _Reader, spelling: Spelling) -> tuple[tuple[str, str], ...]:
+    """`addresses:` [written, said] pairs: the web addresses a caller must type, said as
+    words and then spelled (speech.address_pronunciation), before the other pronunciations."""
+    pairs = []
+    for i, pair in enumerate(r.field(LANGUAGES, key, item, "addresses", list, [])):
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(p, str) and p.strip() for p in pair)
+        ):
+            r.problem(
+                LANGUAGES,
+                f"{key}.addresses[{i}]",
+                f"must be a pair [written, said], not {pair!r}",
+                "pronounce_pair",
+                index=i,
+            )
+            continue
+        address, said = pair[0].strip(), " ".join(pair[1].split())
+        missing = spelling.missing(address)
+        if missing:
+            r.problem(
+                LANGUAGES,
+                f"{key}.addresses[{i}]",
+                f"{address} cannot be spelled: no word in `spell` for {' '.join(missing)}",
+                "spell_missing",
+                address=address,
+                characters=" ".join(missing),
+            )
+            continue
+        pairs.append((address, address_pronunciation(said, address, spelling)))
+    return tuple(pairs)
+
+
+def _misread(item: Any, key: str, r: _Reader) -> dict[str, tuple[str, ...]]:
+    """`misread: {words: [...], phonemes: [...]}` as two tuples of non-empty strings."""
+    data = r.field(LANGUAGES, key, item, "misread", dict, {})
+    found = {}
+    for part in ("words", "phonemes"):
+        items = r.field(LANGUAGES, f"{key}.misread", data, part, list, [])
+        good = []
+        for i, value in enumerate(items):
+            if not isinstance(value, str | int) or not str(value).strip():
+                r.problem(
+                    LANGUAGES,
+                    f"{key}.misread.{part}[{i}]",
+                    f"must be a word or phoneme string, not {value!r}",
+                    "misread_entry",
+                    index=i,
+                )
+                continue
+            good.append(" ".join(str(value).split()))
+        found[f"misread_{part}"] = tuple(good)
+    return found
 
 
 def _directory(data: Any, r: _Reader):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .hours import Clock, Hours
+    from .speech import Spelling
 
 # The keys a telephone keypad sends.
 DTMF = frozenset("0123456789*#")
@@ -44,6 +45,14 @@ class Language:
     pronounce: tuple[tuple[str, str], ...] = ()
     # The offline voice misreads numbers of two or more digits: they must be written out.
     write_out_numbers: bool = False
+    # languages.yaml `misread`: written forms the voice must never be given (validation
+    # refuses them in spoken words), and espeak-ng phoneme strings that betray a misreading
+    # (tests read every prompt's phonemes: ivr/audio/phonemes.py).
+    misread_words: tuple[str, ...] = ()
+    misread_phonemes: tuple[str, ...] = ()
+    # languages.yaml `spell`: how a web address is spelled out loud (its `addresses` are
+    # turned into pronunciations: said as words, then letter by letter).
+    spelling: Spelling = field(default=None, compare=False)  # type: ignore[assignment]
     months: tuple[str, ...] = ()  # January .. December in this language
     date_pattern: str = "{day} {month} {year}"
     # How this language says when a closed office opens (languages.yaml `clock`, hours.py).
@@ -62,10 +71,27 @@ class Language:
             from .hours import Clock
 
             object.__setattr__(self, "clock", Clock())
+        if self.spelling is None:
+            from .speech import Spelling
+
+            object.__setattr__(self, "spelling", Spelling())
 
     @property
     def has_say_voice(self) -> bool:
         return bool(self.say_voice and self.say_language)
+
+    @property
+    def preview_voice(self) -> str:
+        """The model of this language's cloud voice when every cloud voice it has is one Google
+        offers only in preview (``tts.<engine>.preview: true``, or a model named "...preview..."),
+        else "". The console says so: such a voice may change or be withdrawn."""
+        cloud = [v for engine, v in self.tts.items() if engine != "espeak"]
+        preview = [
+            v for v in cloud if v.get("preview") is True or "preview" in str(v.get("model_name"))
+        ]
+        if not cloud or len(preview) != len(cloud):
+            return ""
+        return str(preview[0].get("model_name") or preview[0].get("name") or "preview")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import phonenumbers
@@ -139,6 +140,83 @@ def pronounce(text: str, pairs: Sequence[tuple[str, str]]) -> str:
                 piece = term_pattern(written).sub(lambda _m, s=spoken: s, piece)
         out.append(piece)
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a language spells a web address out loud (``languages.yaml``: ``spell``).
+
+    A caller who must type an address hears it said as words, then letter by letter:
+    letters apart by commas, the parts (``bit``, ``.``, ``ly``, ``/``) apart by semicolons,
+    so every voice leaves a pause a caller can write in. Where an address has capitals (a
+    bit.ly link is case-sensitive), a run of capitals is followed by ``capitals`` ("in
+    capital letters") and the small letters after it by ``small``.
+    """
+
+    then: str = ""  # "Se escribe:", said between the words and the letters
+    letters: Mapping[str, str] = field(default_factory=dict)  # "b" -> "be grande"
+    marks: Mapping[str, str] = field(default_factory=dict)  # "." -> "punto", "/" -> "diagonal"
+    capitals: str = ""  # "en mayúsculas"
+    small: str = ""  # "en minúsculas"
+
+    def missing(self, address: str) -> list[str]:
+        """Characters of ``address`` this language has no word for."""
+        return sorted(
+            {
+                c
+                for c in address
+                if not c.isdigit()
+                and (c.lower() not in self.letters if c.isalpha() else c not in self.marks)
+            }
+        )
+
+
+_PART = re.compile(r"[A-Z]+|[a-z]+|\d+|.")
+
+
+def spell_address(address: str, spelling: Spelling) -> str:
+    """'bit.ly/AOLencuesta' -> 'be grande, i, te; punto; ele, i griega; diagonal; a, o,
+    ele, en mayúsculas; e, ene, ce, u, e, ese, te, a, en minúsculas'."""
+    mixed = any(c.isupper() for c in address)
+    groups: list[str] = []
+    after_capitals = False
+    for part in _PART.findall(address):
+        if part.isalpha():
+            said = ", ".join(spelling.letters.get(c.lower(), c) for c in part)
+            if mixed and part.isupper() and spelling.capitals:
+                said += f", {spelling.capitals}"
+            elif mixed and after_capitals and spelling.small:
+                said += f", {spelling.small}"
+            after_capitals = part.isupper()
+            groups.append(said)
+        elif part.isdigit():
+            groups.append(", ".join(part))  # single digits: every voice reads them
+        else:
+            groups.append(spelling.marks.get(part, part))
+    return "; ".join(groups)
+
+
+def address_pronunciation(said: str, address: str, spelling: Spelling) -> str:
+    """What the line says for a web address: its words, then its letters."""
+    then = f" {spelling.then}" if spelling.then else ""
+    return f"{said};{then} {spell_address(address, spelling)}"
+
+
+def misread_words(text: str, words: Sequence[str]) -> list[str]:
+    """The written forms of ``words`` (a language's ``misread: words``) still in ``text``:
+    whole words, as written (a spoken text should hold their pronunciations instead)."""
+    found = []
+    for is_number, piece in _segments(text):
+        if not is_number:
+            found += [w for w in words if w not in found and term_pattern(w).search(piece)]
+    return found
+
+
+#: A web address left in spoken words ("bit.ly", "conecta.acnur.org/x"): a voice reads it
+#: as words no one can type. Abbreviations ("U.S.") have one letter between the dots.
+WEB_ADDRESS = re.compile(
+    r"(?<![\w.])[A-Za-z0-9-]{2,}(?:\.[A-Za-z][A-Za-z0-9-]*)+(?:/[^\s,;]*[^\s,;.])?"
+)
 
 
 MULTI_DIGIT = re.compile(r"\d[\d.,]*\d")

@@ -18,6 +18,7 @@ from ..speech import (
     control_characters,
     dial_placeholders,
     misread_numerals,
+    misread_words,
     placeholders,
 )
 
@@ -146,6 +147,15 @@ def check_spoken(pack: ContentPack) -> Iterator[Problem]:
                     f"is {len(text)} characters when spoken; at most {MAX_SPOKEN_CHARS}",
                     "text_too_long",
                     {"prompt": where, "count": len(text), "limit": MAX_SPOKEN_CHARS},
+                )
+            for word in misread_words(unexpanded.get(pid, ""), lang.misread_words):
+                yield Problem(
+                    file,
+                    where,
+                    f"the {lang.name} voice misreads {word!r}: write the name as the "
+                    f"pronunciation list has it, or add it there (languages.yaml pronounce)",
+                    "word_misread",
+                    {"prompt": where, "word": word, "lang": lang.code},
                 )
             if lang.write_out_numbers:
                 for word in dict.fromkeys(misread_numerals(unexpanded.get(pid, ""))):
