@@ -219,7 +219,6 @@ def upgrade_embedded(database: Database, data_dir: Path) -> None:
     """Bring the embedded SQLite file to head (workers starting together take turns)."""
     if database.revision() == database.head():
         return
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per worker is noise
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     with _upgrade_lock, open(Path(data_dir) / f".{EMBEDDED_NAME}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
