@@ -128,6 +128,15 @@ class Namer:
     # -- prompts ---------------------------------------------------------------------------
 
     def place(self, prompt_id: str) -> Place:
+        base, cut, where = prompt_id.rpartition(".from-")
+        if cut and where in ("mx", "us"):  # the words said to callers calling from there
+            found = self.place(base)
+            name = (
+                gettext("%(name)s, for callers in Mexico", name=found.name)
+                if where == "mx"
+                else gettext("%(name)s, for callers in the United States", name=found.name)
+            )
+            return Place(name, found.node)
         flow = self.pack.flow
         if prompt_id == flow.language_prompt:
             return Place(gettext("Language menu: each language offers itself"), LANGUAGE_MENU)
