@@ -61,8 +61,10 @@ def test_the_page_draws_each_chart_as_svg_from_the_counts(app, staff):
     assert "script-src" not in reply.headers["Content-Security-Policy"]
     assert html.count("<svg") == 4
     assert "Calls answered: 12" in html
-    assert "active MPP case" in html and "unaccompanied children" in html
-    assert f"{TODAY.isoformat()} · Español: 7" in html  # the bar's own label
+    # Situations and languages as the staffer reads them (English here), not flow.yaml's ids.
+    assert "MPP, Remain in Mexico, active case" in html and "Child without parents" in html
+    assert "active MPP case" not in html
+    assert f"{TODAY.isoformat()} · Spanish: 7" in html  # the bar's own label
     assert "KIND (Kids in Need of Defense) · busy: 3" in html
     assert "caller hung up while it rang: 1" in html  # 4 rang, 3 reported
     assert "Main menu · calls: 3" in html  # 9 played, 6 answered
@@ -78,11 +80,56 @@ def test_the_csv_shows_every_count_under_five_as_less_than_five(app, staff):
     assert "attachment" in reply.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(reply.get_data(as_text=True))))
     day = TODAY.isoformat()
+    # Plain column names and words first, the ids after them.
     assert rows == [
-        ["day", "language", "node", "event", "detail", "count"],
-        [day, "en", "t_kind", "transfer_failed", "kind", "5"],
-        [day, "es", "mpp_active", "chosen", "", "7"],
-        [day, "ht", "children", "chosen", "", "<5"],
+        [
+            "Day",
+            "Language",
+            "Part of the call",
+            "What happened",
+            "Organization or answer",
+            "Count",
+            "language code",
+            "part id",
+            "event id",
+            "detail id",
+        ],
+        [
+            day,
+            "English",
+            "While calling KIND (Kids in Need of Defense)",
+            "transfer: failed",
+            "KIND (Kids in Need of Defense)",
+            "5",
+            "en",
+            "t_kind",
+            "transfer_failed",
+            "kind",
+        ],
+        [
+            day,
+            "Spanish",
+            "MPP, Remain in Mexico, active case",
+            "option chosen",
+            "",
+            "7",
+            "es",
+            "mpp_active",
+            "chosen",
+            "",
+        ],
+        [
+            day,
+            "Haitian Creole",
+            "Child without parents",
+            "option chosen",
+            "",
+            "<5",
+            "ht",
+            "children",
+            "chosen",
+            "",
+        ],
     ]
 
 
