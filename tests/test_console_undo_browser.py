@@ -128,7 +128,7 @@ def test_undo_just_her_words_keeps_the_number_fix(page, app, original):
     expect(page.get_by_text("Se deshizo el cambio de la versión 1")).to_be_in_viewport()
     assert live(app).raw_texts("es")[PROMPT] == original
     assert live(app).numbers["kind"].e164 == NEW_NUMBER
-    expect(page.locator("#version-3")).to_contain_text("Deshizo un cambio")
+    expect(page.locator("#version-3")).to_contain_text("ana deshizo el cambio de la versión 1")
 
     page.locator("#version-1").get_by_role("link", name="Deshacer solo este cambio…").click()
     expect(page.locator("h1")).to_have_text("Este cambio no se puede deshacer solo")

@@ -79,11 +79,11 @@ def test_going_back_first_lists_every_later_change_and_asks(app, staff):
     # Said first, in one sentence: what callers will hear afterwards.
     assert "Afterwards callers hear exactly what they heard after version 1" in preview
     coming = preview.split('id="coming"')[1].split("</ol>")[0]
-    assert "Callers hear now:" in coming and "<ins>Uno</ins>." in coming
+    assert "Callers hear now:</span> <del>Dos.</del> Uno." in coming
     later = preview.split('id="later-changes"')[1]
     assert later.index("rosa") < later.index("luis")  # newest first
     assert "+1 202-918-<ins>9432</ins>" in later and "Language menu" in later
-    assert "Before:" in later and "<ins>Dos</ins>." in later and "<del>Uno</del>." in later
+    assert "Before:" in later and "<ins>Dos.</ins> Uno." in later
     assert "es.yaml" not in later and "e164" not in later  # no files nor field ids
     assert publisher.live_version().id == "3"  # the preview changes nothing
 
@@ -102,7 +102,7 @@ def test_undo_just_this_change_keeps_a_later_number_fix(app, staff):
     asked = text(staff.get(f"/admin/versions/{words.id}/undo"))
     assert f"Undo the change of version {words.id}?" in asked
     assert "Afterwards callers hear in Language menu: each language offers itself" in asked
-    assert "Hola" in first_menu(app)  # asking changed nothing
+    assert len(app.extensions["publisher"].versions()) == 2  # asking changed nothing
 
     response = staff.post(f"/admin/versions/{words.id}/undo", follow_redirects=True)
 

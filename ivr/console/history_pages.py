@@ -133,6 +133,7 @@ def restore_preview(version_id: str) -> Any:
     return render_template(
         "console/restore_preview.html",
         target=target,
+        count=len(_as_said(later)),  # changes, not their fields
         rows=later_rows(later),
         coming=coming,
         sentence=sentence,
