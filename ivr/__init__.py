@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,13 +17,38 @@ from .atomic import make_private, private_dir
 from .config import ConfigError, load_settings
 from .security import MAX_BODY, SignedVoice
 
+# `flask --app ivr <command>` commands that answer web requests; every other one (staff,
+# content, db, audio, fallback-twiml) only reads or writes the database and files.
+SERVING_COMMANDS = frozenset({"run"})
+# The flask command's own options that take a value (the command name comes after them).
+_FLASK_OPTIONS_WITH_VALUE = frozenset({"--app", "-A", "--env-file", "-e"})
+
+
+def _may_serve(argv: list[str] | None = None) -> bool:
+    """False only inside a `flask` command that never serves a request: those need no Twilio
+    token (without one, ivr/security.py refuses every webhook anyway), so `flask --app ivr
+    staff add maria` works on a fresh machine as the README writes it."""
+    argv = sys.argv if argv is None else argv
+    program = Path(argv[0]) if argv else Path()
+    by_flask = program.name == "flask" or program.parent.name == "flask"  # also python -m flask
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true" or not by_flask:
+        return True  # gunicorn (ivr.wsgi), tests, any other program
+    args = list(argv[1:])
+    while args:
+        arg = args.pop(0)
+        if arg in _FLASK_OPTIONS_WITH_VALUE:
+            args = args[1:]
+        elif not arg.startswith("-"):
+            return arg in SERVING_COMMANDS
+    return False  # `flask --app ivr --help`: lists the commands, serves nothing
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """App factory. `test_config` may hold `ENV` (a dict of environment variables) and any
     Flask config keys; without it, settings come from the process environment."""
     test_config = dict(test_config or {})
     settings = load_settings(test_config.pop("ENV", None))
-    if not settings.twilio_auth_token and not settings.development:
+    if not settings.twilio_auth_token and not settings.development and _may_serve():
         raise ConfigError(
             "Refusing to serve Twilio webhooks without TWILIO_AUTH_TOKEN: anyone could drive "
             "the line. Set TWILIO_AUTH_TOKEN, or HOTLINE_ENV=development for local use."

@@ -198,7 +198,10 @@ def test_an_edited_text_goes_live_with_new_audio_and_is_recorded_in_versions_and
     assert "live now" in versions and "maria" in versions
     audit = staff.get("/admin/audit").get_data(as_text=True)
     assert "maria" in audit and "Bienvenido." in audit
-    assert "Changed the words</strong>: Language menu: each language offers itself" in audit
+    assert (
+        '<p class="sentence">maria changed the words of <em>Language menu: each language offers '
+        "itself (Spanish)</em></p>" in audit
+    )
 
 
 def test_a_text_the_validator_refuses_is_kept_in_the_form_with_the_reason(app, staff):
@@ -303,7 +306,10 @@ def test_an_upload_is_previewed_then_published_and_played(app, staff, tmp_path):
     # One click brings the earlier audio back.
     old_file = old.rsplit("/", 1)[1]
     assert f'value="{old_file}"' in page
-    staff.post(f"/admin/prompts/es/{prompt}/restore", data={"file": old_file})
+    asked = staff.post(f"/admin/prompts/es/{prompt}/restore", data={"file": old_file})
+    assert asked.status_code == 200 and "Use this audio again?" in asked.get_data(as_text=True)
+    assert es_verb(first_menu(app)) == now  # asking changed nothing
+    staff.post(f"/admin/prompts/es/{prompt}/restore", data={"file": old_file, "words": "yes"})
     assert es_verb(first_menu(app)) == old
 
 
@@ -390,11 +396,14 @@ def test_a_us_number_typed_with_dashes_is_read_back_then_saved_in_e164(app, staf
 
     assert saved.status_code == 302
     assert pack(app).numbers["kind"].e164 == "+12029189432"
-    directory = staff.get("/admin/directory").get_data(as_text=True)
-    assert "Number saved: +1 202-918-9432." in directory
+    assert saved.location == "/admin/directory/kind#number-kind"  # back at the number
+    organization = staff.get(saved.location).get_data(as_text=True)
+    assert re.search(r'id="saved-number-kind">Number saved: \+1 202-918-9432\.', organization)
+    assert '<span class="nowrap">+1 202-918-9432</span>' in organization  # its title too
     audit = staff.get("/admin/audit").get_data(as_text=True)
-    assert "Changed a phone number" in audit
-    assert "number: +1 202-918-9431 → +1 202-918-9432" in audit  # read as a person writes it
+    assert "maria changed a phone number of <em>KIND (Kids in Need of Defense)</em>" in audit
+    # Read as a person writes it, the digits that changed marked.
+    assert "+1 202-918-<del>9431</del>" in audit and "+1 202-918-<ins>9432</ins>" in audit
 
 
 def test_a_mexican_number_typed_with_spaces_takes_the_country_chosen(app, staff):

@@ -57,6 +57,7 @@ EXPECTED = {
     "console.destinations": SPEAKER,  # opening hours and checks: read
     "console.hours": SPEAKER,
     "console.callbacks": SPEAKER,  # callback totals only
+    "console.organization": SPEAKER,  # one organization's page in the directory
     # editors and administrators
     "console.save_text": EDITOR,
     "console.rebuild": EDITOR,
@@ -77,12 +78,14 @@ EXPECTED = {
     "console.discard_text_draft": EDITOR,
     "console.mark_checked": EDITOR,
     "console.undo_version": EDITOR,
+    "console.undo_preview": EDITOR,  # the question before undoing one change
     "console.save_hours": EDITOR,
     "console.check_destinations": EDITOR,
     # administrators only
     "console.restore_preview": ADMIN,
     "console.restore_version": ADMIN,
     "console.restore_installed": ADMIN,
+    "console.restore_installed_preview": ADMIN,
     "console.callback_limits": ADMIN,
     "console.accounts": ADMIN,
     "console.add_account": ADMIN,
@@ -335,7 +338,7 @@ def test_pages_show_only_the_buttons_and_links_the_role_may_use(walk_app):
                 offered[role].add(endpoint)
                 assert RANK[role] >= RANK.get(EXPECTED[endpoint], 0), (role, page, target)
     # The pages really offered the actions to those who may use them.
-    assert {"console.save_text", "console.undo_version", "console.drafts"} <= offered[EDITOR]
+    assert {"console.save_text", "console.undo_preview", "console.drafts"} <= offered[EDITOR]
     assert {"console.restore_preview", "console.accounts", "console.change_role"} <= offered[ADMIN]
     assert {"console.prompt", "console.my_password", "needs.page"} <= offered[SPEAKER]
 
@@ -444,7 +447,7 @@ def test_a_role_change_applies_at_the_next_page_and_a_downgrade_is_confirmed_fir
         ("ana", "account_role", "account eddie", "editor → administrator"),
     ]
     audit = text(ana.get("/admin/audit"))
-    assert "Changed the role of an account: Account eddie" in audit
+    assert "ana changed the role of an account: Account eddie" in audit
     assert "administrator → speaker" in audit
 
 

@@ -89,13 +89,13 @@ def test_a_draft_is_heard_in_the_computer_voice_then_published(page, app, origin
 def test_a_later_number_fix(page, app):
     from playwright.sync_api import expect
 
-    page.goto("/admin/directory")
+    page.goto("/admin/directory/kind")
     form = page.locator("#number-kind")
     form.get_by_label("Número").fill("202-918-9432")
     form.get_by_label("País").select_option("US")
     form.get_by_role("button", name="Guardar este número").click()
-    page.get_by_role("button", name="Sí, guardar +1 202-918-9432").click()
-    expect(page.get_by_text("Número guardado: +1 202-918-9432.")).to_be_visible()
+    page.get_by_role("button", name="Sí, guardar +1 202-918-9432").click(timeout=180_000)
+    expect(page.get_by_text("Número guardado: +1 202-918-9432.")).to_be_in_viewport()
     assert live(app).numbers["kind"].e164 == NEW_NUMBER
 
 
@@ -119,13 +119,18 @@ def test_going_back_lists_what_it_would_undo_and_she_keeps_everything(page, app)
 def test_undo_just_her_words_keeps_the_number_fix(page, app, original):
     from playwright.sync_api import expect
 
-    page.locator("#version-1").get_by_role("button", name="Deshacer solo este cambio").click()
-    expect(page.get_by_text("Se deshizo el cambio de la versión 1")).to_be_visible()
+    page.locator("#version-1").get_by_role("link", name="Deshacer solo este cambio…").click()
+    expect(page.locator("h1")).to_have_text("¿Deshacer el cambio de la versión 1?")
+    expect(page.locator("#afterwards")).to_have_text(
+        f"Después, quienes llaman escuchan en Menú principal – opción 4 (español): «{original}»"
+    )
+    page.get_by_role("button", name="Sí, deshacerlo").click(timeout=180_000)
+    expect(page.get_by_text("Se deshizo el cambio de la versión 1")).to_be_in_viewport()
     assert live(app).raw_texts("es")[PROMPT] == original
     assert live(app).numbers["kind"].e164 == NEW_NUMBER
-    expect(page.locator("#version-3")).to_contain_text("Deshizo un cambio")
+    expect(page.locator("#version-3")).to_contain_text("ana deshizo el cambio de la versión 1")
 
-    page.locator("#version-1").get_by_role("button", name="Deshacer solo este cambio").click()
+    page.locator("#version-1").get_by_role("link", name="Deshacer solo este cambio…").click()
     expect(page.locator("h1")).to_have_text("Este cambio no se puede deshacer solo")
     expect(page.locator("#blocking")).to_contain_text("Versión 3")
     fits(page, "undo-blocked")

@@ -76,10 +76,14 @@ def test_going_back_first_lists_every_later_change_and_asks(app, staff):
     preview = text(staff.get(f"/admin/versions/{first.id}/restore"))
 
     assert "Going back undoes these 2 changes made after it" in preview
+    # Said first, in one sentence: what callers will hear afterwards.
+    assert "Afterwards callers hear exactly what they heard after version 1" in preview
+    coming = preview.split('id="coming"')[1].split("</ol>")[0]
+    assert "Callers hear now:</span> <del>Dos.</del> Uno." in coming
     later = preview.split('id="later-changes"')[1]
     assert later.index("rosa") < later.index("luis")  # newest first
-    assert "+1 202-918-9432" in later and "Language menu" in later
-    assert "Before:" in later and "Dos." in later and "Uno." in later
+    assert "+<ins>1 202-918-9432</ins>" in later and "Language menu" in later
+    assert "Before:" in later and "<ins>Dos.</ins> Uno." in later
     assert "es.yaml" not in later and "e164" not in later  # no files nor field ids
     assert publisher.live_version().id == "3"  # the preview changes nothing
 
@@ -95,13 +99,18 @@ def test_undo_just_this_change_keeps_a_later_number_fix(app, staff):
     number = a_voice_number(app)
     publisher.set_number(number.id, e164="+12029189432", author="rosa")
 
+    asked = text(staff.get(f"/admin/versions/{words.id}/undo"))
+    assert f"Undo the change of version {words.id}?" in asked
+    assert "Afterwards callers hear in Language menu: each language offers itself" in asked
+    assert len(app.extensions["publisher"].versions()) == 2  # asking changed nothing
+
     response = staff.post(f"/admin/versions/{words.id}/undo", follow_redirects=True)
 
     assert f"The change made in version {words.id} is undone" in text(response)
     assert pack(app).numbers[number.id].e164 == "+12029189432"
     assert "Hola" not in first_menu(app) and first_menu(app) == before
     audit = text(staff.get("/admin/audit"))
-    assert "Undid one change" in audit
+    assert f"maria undid the change of version {words.id} to <em>Language menu" in audit
 
 
 def test_undo_explains_which_later_change_is_in_the_way(app, staff):
@@ -200,7 +209,8 @@ def test_reused_audio_with_other_words_asks_before_bringing_them_back(app, staff
 
     asked = text(staff.post(f"/admin/prompts/es/{prompt}/restore", data={"file": seed.file}))
 
-    assert "Bring back the words too?" in asked and "computer voice" in asked
+    assert "Use this audio again?" in asked and "computer voice" in asked
+    assert "the prompt’s words go back to the words it speaks" in asked
     assert "Use this audio and its words" in asked and "Cancel" in asked
     assert pack(app).raw_texts("es")[prompt].startswith("Nuevo.")  # nothing changed yet
     staff.post(f"/admin/prompts/es/{prompt}/restore", data={"file": seed.file, "words": "yes"})
@@ -221,7 +231,7 @@ def test_a_native_speaker_marks_words_checked_until_they_change(app, staff):
     assert "Checked by a native speaker: maria" in page
     todo = text(staff.get("/admin/coverage?lang=es&review=todo"))
     assert f'data-prompt="{prompt}"' not in todo
-    assert "Checked the words as a native speaker" in text(staff.get("/admin/audit"))
+    assert "maria checked the words of <em>Language menu" in text(staff.get("/admin/audit"))
 
     staff.post(f"/admin/prompts/es/{prompt}/text", data={"text": spanish_words(app, "Otra")})
 

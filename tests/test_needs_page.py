@@ -60,11 +60,11 @@ def test_the_page_draws_each_chart_as_svg_from_the_counts(app, staff):
     assert reply.status_code == 200
     assert "script-src" not in reply.headers["Content-Security-Policy"]
     assert html.count("<svg") == 4
-    # Every number as anyone may see it: rounded to 5, under 5 as "<5" (tests/
-    # test_needs_privacy.py tries to work the small ones out).
     assert "Calls answered: 10" in html
-    assert "active MPP case" in html and "unaccompanied children" in html
-    assert f"{TODAY.isoformat()} · Español: 5" in html  # the bar's own label
+    # Situations and languages as the staffer reads them (English here), not flow.yaml's ids.
+    assert "MPP, Remain in Mexico, active case" in html and "Child traveling alone" in html
+    assert "active MPP case" not in html
+    assert f"{TODAY.isoformat()} · Spanish: 5" in html  # the bar's own label
     assert "KIND (Kids in Need of Defense) · busy: &lt;5" in html
     assert "caller hung up while it rang: &lt;5" in html  # 4 rang, 3 reported
     assert "Main menu · calls: &lt;5" in html  # 9 played, 6 answered
@@ -80,11 +80,56 @@ def test_the_csv_shows_counts_rounded_and_under_five_as_less_than_five(app, staf
     assert "attachment" in reply.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(reply.get_data(as_text=True))))
     day = TODAY.isoformat()
+    # Plain column names and words first, the ids after them.
     assert rows == [
-        ["day", "language", "node", "event", "detail", "count"],
-        [day, "en", "t_kind", "transfer_failed", "kind", "5"],
-        [day, "es", "mpp_active", "chosen", "", "10"],
-        [day, "ht", "children", "chosen", "", "<5"],
+        [
+            "Day",
+            "Language",
+            "Part of the call",
+            "What happened",
+            "Organization or answer",
+            "Count",
+            "language code",
+            "part id",
+            "event id",
+            "detail id",
+        ],
+        [
+            day,
+            "English",
+            "While calling KIND (Kids in Need of Defense)",
+            "transfer: failed",
+            "KIND (Kids in Need of Defense)",
+            "5",
+            "en",
+            "t_kind",
+            "transfer_failed",
+            "kind",
+        ],
+        [
+            day,
+            "Spanish",
+            "MPP, Remain in Mexico, active case",
+            "option chosen",
+            "",
+            "10",
+            "es",
+            "mpp_active",
+            "chosen",
+            "",
+        ],
+        [
+            day,
+            "Haitian Creole",
+            "Child traveling alone",
+            "option chosen",
+            "",
+            "<5",
+            "ht",
+            "children",
+            "chosen",
+            "",
+        ],
     ]
 
 

@@ -82,23 +82,24 @@ def test_the_red_teams_subtraction_finds_nothing(app, staff):
 
     # No exact count shows anywhere: not in words, not in a chart's labels or titles.
     answered = re.search(r"Calls answered: (\S+)", text)[1]
-    spanish = re.search(rf"{TODAY} · Español: (\S+)", text)[1]
-    kreyol = re.search(rf"{TODAY} · Kreyòl[^:]*: (\S+)", text)[1]
+    spanish = re.search(rf"{TODAY} · Spanish: (\S+)", text)[1]
+    kreyol = re.search(rf"{TODAY} · Haitian Creole: (\S+)", text)[1]
     english = re.search(rf"{TODAY} · English: (\S+)", text)[1]
     assert (answered, spanish, kreyol, english) == ("20", "15", "<5", "<5")
     values = re.findall(r" · [^:]+: (\S+)", text) + re.findall(r"<td>([^<]*)</td>", page)
-    values += [answered] + [row[-1] for row in csv.reader(io.StringIO(export))][1:]
+    values += [answered] + [row[5] for row in csv.reader(io.StringIO(export))][1:]
     values += re.findall(r'font-size="1[23]">(\d+)</text>', page)  # axis tops, row totals
     assert values and not {"1", "2", "3", "4", "6", "14", "19"} & set(values), values
     # The bars' sizes are those of the shown numbers: Kreyòl's and English's bars are the
     # same height (a size would otherwise tell 3 from 2).
     bars = re.findall(r'height="([\d.]+)" fill="[^"]+"><title>' + TODAY + r" · ([^:]+):", page)
     heights = {name: height for height, name in bars}
-    assert {"Español", "English"} <= set(heights)
-    assert len({h for name, h in heights.items() if "Español" not in name}) == 1
+    assert {"Spanish", "English"} <= set(heights)
+    assert len({h for name, h in heights.items() if "Spanish" not in name}) == 1
 
     rows = list(csv.reader(io.StringIO(export)))[1:]
-    cells = {(lang, node, event): count for _day, lang, node, event, _detail, count in rows}
+    # Day, language, part, what happened, detail, count, then the ids.
+    cells = {(row[6], row[7], row[8]): row[5] for row in rows}
     assert cells[("", "", "call_answered")] == "20"
     assert cells[("es", "language", "language_chosen")] == "15"
     assert cells[("ht", "language", "language_chosen")] == "<5"
@@ -127,4 +128,4 @@ def test_a_table_row_with_one_small_cell_keeps_it_hidden(app, staff):
     # The chart's row total is the shown one (12 -> 10), and its bar parts carry shown labels.
     assert "KIND (Kids in Need of Defense) · answered: 10" in page
     assert "KIND (Kids in Need of Defense) · busy: &lt;5" in page
-    assert re.search(r'font-size="13">10</text>', page)
+    assert re.search(r'font-size="14">10</text>', page)

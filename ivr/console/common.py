@@ -60,6 +60,13 @@ def refused(exc: BaseException) -> list[Refusal]:
     return refusals(exc, live_pack())
 
 
+def flash_at(anchor: str, message: str, category: str = "message") -> None:
+    """A confirmation shown next to the item it is about (the element with id ``anchor`` on
+    the page the staffer is sent to), not at the top of a long page. A page that does not
+    show that item lists it at the top like any other message (base.html)."""
+    flash(message, f"{category}@{anchor}")
+
+
 def flash_refused(lead: str, exc: BaseException) -> None:
     """Flash ``lead`` and, in plain words, why the change was refused."""
     flash(lead + " " + " ".join(r.text for r in refused(exc)), "error")

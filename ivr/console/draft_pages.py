@@ -21,6 +21,8 @@ from flask import (
 from flask_babel import gettext
 
 from ..content.errors import ContentError
+from .areas.directory import number_url
+from .common import flash_at
 from .history_pages import _fields
 from .i18n import language_name
 from .pages import (
@@ -158,21 +160,24 @@ def publish_text_draft(draft_id: str) -> Any:
             )
         )
         return redirect(url_for("console.prompt", lang=draft.lang, prompt_id=draft.target))
-    flash(
+    flash_at(
+        f"number-{draft.target}",
         gettext(
             "Published. %(version)s Prompts that say this number now say it in the computer "
             "voice; prompts a person recorded need recording again.",
             version=_version_note(version),
-        )
+        ),
     )
-    return redirect(url_for("console.directory") + f"#number-{draft.target}")
+    return redirect(number_url(draft.target))
 
 
 @bp.post("/drafts/<draft_id>/discard")
 def discard_text_draft(draft_id: str) -> Any:
     draft = _draft_or_404(draft_id)
     publisher().discard_text_draft(draft.id)
-    flash(gettext("Draft discarded. Nothing changed for callers."))
+    discarded = gettext("Draft discarded. Nothing changed for callers.")
     if draft.kind == "text":
+        flash(discarded)
         return redirect(url_for("console.prompt", lang=draft.lang, prompt_id=draft.target))
-    return redirect(url_for("console.directory") + f"#number-{draft.target}")
+    flash_at(f"number-{draft.target}", discarded)
+    return redirect(number_url(draft.target))

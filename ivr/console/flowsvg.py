@@ -39,6 +39,10 @@ FILL = {
     NodeKind.END: "#e5e7eb",
 }
 TIMEOUT = 20  # seconds; dot lays this flow out in well under one
+# Text size in the picture's own units. The page first shows the picture at its natural size
+# (one unit, one CSS pixel), so on a phone the words are as big as the page's small text.
+FONT_SIZE = 14
+NOTE_SIZE = 13
 
 
 class FlowUnavailable(RuntimeError):
@@ -106,9 +110,9 @@ def dot_source(pack: ContentPack, namer: Namer, link: Callable[[str], str]) -> s
         "digraph flow {",
         f'  graph [rankdir=LR, nodesep=0.18, ranksep=0.55, fontname="{FONT}", '
         'bgcolor="transparent"];',
-        f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize=12, '
+        f'  node [shape=box, style="rounded,filled", fontname="{FONT}", fontsize={FONT_SIZE}, '
         'color="#1f2933", penwidth=1.3, margin="0.12,0.06"];',
-        f'  edge [fontname="{FONT}", fontsize=12, color="#52606d", arrowsize=0.7];',
+        f'  edge [fontname="{FONT}", fontsize={FONT_SIZE}, color="#52606d", arrowsize=0.7];',
     ]
     boxes: dict[str, str] = {}
 
@@ -132,14 +136,15 @@ def dot_source(pack: ContentPack, namer: Namer, link: Callable[[str], str]) -> s
         rows = [f"<B>{_esc(line)}</B>" for line in _wrap(title)]
         rows += [_esc(line) for line in sub]
         rows += [
-            f'<FONT POINT-SIZE="11" COLOR="#3e4c59">{_esc(line)}</FONT>'
+            f'<FONT POINT-SIZE="{NOTE_SIZE}" COLOR="#3e4c59">{_esc(line)}</FONT>'
             for note in back.get(nid, [])
             for line in _wrap("↩ " + note)
         ]
         label = "<" + "<BR/>".join(rows) + ">"
         tooltip = _esc(title)
+        start = ', class="flow-start"' if nid == LANGUAGE_MENU else ""
         lines.append(
-            f'  {name} [label={label}, fillcolor="{FILL.get(kind, "#ffffff")}", '
+            f'  {name} [label={label}, fillcolor="{FILL.get(kind, "#ffffff")}"{start}, '
             f'URL="{_esc(link(nid))}", target="_top", tooltip="{tooltip}", '
             f'id="node-{_esc(nid)}-{len(boxes)}"];'
         )
@@ -192,11 +197,15 @@ def flow_svg(pack: ContentPack, namer: Namer, link: Callable[[str], str], ui: st
         raise FlowUnavailable(str(exc)) from exc
     svg = result.stdout.decode()
     svg = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
-    # The page sizes the picture (fit to width, zoom): keep the viewBox, drop the fixed size.
+    # Its natural size in CSS pixels (Graphviz writes points: one unit each); the page zooms
+    # it from there, keeping the viewBox.
     label = _esc(gettext("Call flow picture"))
     svg = re.sub(
-        r'<svg width="[^"]*" height="[^"]*"',
-        f'<svg class="flow" role="group" aria-label="{label}"',
+        r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
+        lambda m: (
+            f'<svg class="flow" role="group" aria-label="{label}" '
+            f'width="{m.group(1)}" height="{m.group(2)}"'
+        ),
         svg,
         count=1,
     )

@@ -106,6 +106,20 @@ class Namer:
                 return _topic_words(words)
         return node.situation or node.reference or node_id.replace("_", " ")
 
+    def city(self, region: str) -> str:
+        """A directory region as callers hear it in the organizations-by-city menu
+        ("Tijuana y San Diego"), never its id ("tijuana")."""
+        if region in self.pack.flow.nodes:
+            return self.title(region)
+        known = {"mexico": gettext("Mexico")}
+        return known.get(region, region.replace("_", " ").capitalize())
+
+    def situation(self, name: str) -> str:
+        """A situation ("active MPP case" in flow.yaml) as the main menu says it in the
+        staffer's language ("MPP, Quédate en México, caso activo")."""
+        node = self.pack.situations().get(name)
+        return self.title(node) if node else name
+
     def organization(self, number_id: str) -> str:
         number = self.pack.numbers[number_id]
         org = self.pack.organizations.get(number.org)
@@ -114,6 +128,15 @@ class Namer:
     # -- prompts ---------------------------------------------------------------------------
 
     def place(self, prompt_id: str) -> Place:
+        base, cut, where = prompt_id.rpartition(".from-")
+        if cut and where in ("mx", "us"):  # the words said to callers calling from there
+            found = self.place(base)
+            name = (
+                gettext("%(name)s, for callers in Mexico", name=found.name)
+                if where == "mx"
+                else gettext("%(name)s, for callers in the United States", name=found.name)
+            )
+            return Place(name, found.node)
         flow = self.pack.flow
         if prompt_id == flow.language_prompt:
             return Place(gettext("Language menu: each language offers itself"), LANGUAGE_MENU)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from flask import (
     current_app,
     g,
     has_app_context,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -66,6 +68,12 @@ def _(text: str, **values: Any) -> str:
 
 
 # -- from count rows to what the page shows ------------------------------------------------------
+
+
+class _NoTitles:
+    @staticmethod
+    def situation(name: str) -> str:
+        return name
 
 
 @dataclass
@@ -121,6 +129,27 @@ def _org_name(pack: ContentPack, org_id: str) -> str:
     return org.name if org else org_id or "?"
 
 
+def _titles(pack: ContentPack) -> Any:
+    """The console's names of the parts of the call, in the staffer's language (as callers
+    hear them: "MPP, Quédate en México, caso activo", "Tijuana y San Diego"), while a page is
+    being made; None in plain code, which keeps the pack's own names."""
+    if has_request_context() and "babel" in current_app.extensions:
+        from .names import namer
+
+        return namer(pack)
+    return None
+
+
+def language_label(code: str, name: str) -> str:
+    """A line's language named in the staffer's language ("Criollo haitiano")."""
+    if has_request_context() and "babel" in current_app.extensions:
+        from .i18n import language_name
+
+        found = language_name(code)
+        return found[:1].upper() + found[1:] if found != code else name
+    return name
+
+
 def place_name(pack: ContentPack, node_id: str) -> str:
     """A node as staff know it: the situation or page it belongs to."""
     if node_id == "language":
@@ -128,19 +157,19 @@ def place_name(pack: ContentPack, node_id: str) -> str:
     node = pack.flow.nodes.get(node_id)
     if node is None:
         return node_id
+    titles = _titles(pack)
     names = {n: name for name, n in {**pack.situations(), **pack.references()}.items()}
     if node.id == pack.flow.main:
         return _("Main menu")
     if node.id == pack.flow.help:
         return _("Help")
-    if node.repeat in names:
-        return _("After the information: %(name)s", name=names[node.repeat])
     if node.repeat:
-        return _("After the information: %(name)s", name=node.repeat)
+        about = titles.title(node.repeat) if titles else names.get(node.repeat, node.repeat)
+        return _("After the information: %(name)s", name=about)
     if node.kind is NodeKind.TRANSFER and node.number in pack.numbers:
         org = _org_name(pack, pack.numbers[node.number].org)
         return _("While calling %(org)s", org=org)
-    return node_id
+    return titles.title(node_id) if titles else node_id
 
 
 # -- SVG -------------------------------------------------------------------------------------
@@ -172,31 +201,61 @@ def drawn(count: int) -> float:
     return float(rounded(count))
 
 
+# Charts are drawn at the width they are shown on a phone (main column of a 390 px screen),
+# in CSS pixels, and never scaled up: their words are the size of the page's own text.
+CHART_WIDTH = 360
+FONT = 14  # px, like the page's small text
+CHAR_WIDTH = 7.6  # px per character of a 14 px system font, generously
+
+
 def _svg(width: int, height: int, label: str, body: Sequence[str]) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" aria-label="{escape(label)}" class="chart">'
+        f'width="{width}" height="{height}" aria-label="{escape(label)}" class="chart">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
+
+
+def _text_lines(text: str, width: float) -> list[str]:
+    return textwrap.wrap(text, max(8, int(width / CHAR_WIDTH))) or [""]
+
+
+def _legend(
+    names: Sequence[str], colours: Sequence[str], y: int, width: int
+) -> tuple[list[str], int]:
+    """Legend items left to right, on as many rows as they need; the SVG and its height."""
+    body, x, row = [], 0.0, 0
+    for name, colour in zip(names, colours, strict=True):
+        wide = 24 + len(name) * CHAR_WIDTH
+        if x and x + wide > width:
+            x, row = 0.0, row + 1
+        top = y + row * (FONT + 8)
+        body.append(
+            f'<rect x="{x:.0f}" y="{top}" width="14" height="14" fill="{colour}"/>'
+            f'<text x="{x + 20:.0f}" y="{top + 12}" font-size="{FONT}">{escape(name)}</text>'
+        )
+        x += wide + 12
+    return body, (row + 1) * (FONT + 8) if names else 0
 
 
 def grouped_bars(
     label: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]
 ) -> Markup:
     """Vertical bars: one group per category (a day), one bar per series (a language)."""
-    width, height, left, bottom, top = 900, 300, 50, 60, 20
+    width, plot_h, left, top = CHART_WIDTH, 170, 34, 10
     top_value = max([drawn(v) for _, values in series for v in values] + [SUPPRESS_BELOW])
-    plot_w, plot_h = width - left - 10, height - top - bottom
+    plot_w = width - left - 4
     group_w = plot_w / max(len(categories), 1)
     bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
+    base = top + plot_h
     body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" '
-        'stroke="#333"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="12">'
+        f'<line x1="{left}" y1="{base}" x2="{width - 4}" y2="{base}" stroke="#333"/>',
+        f'<text x="{left - 4}" y="{top + FONT - 2}" text-anchor="end" font-size="{FONT}">'
         f"{top_value:g}</text>",
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="12">0</text>',
+        f'<text x="{left - 4}" y="{base}" text-anchor="end" font-size="{FONT}">0</text>',
     ]
-    every = max(1, len(categories) // 10)
+    # A day label ("12-04") every few days, as many as fit without touching.
+    every = max(1, -(-int(5 * CHAR_WIDTH + 6) // max(int(group_w), 1)))
     for i, category in enumerate(categories):
         x0 = left + i * group_w + group_w * 0.1
         for s, (name, values) in enumerate(series):
@@ -205,28 +264,24 @@ def grouped_bars(
                 continue
             h = plot_h * drawn(value) / top_value
             body.append(
-                f'<rect x="{x0 + s * bar_w:.1f}" y="{top + plot_h - h:.1f}" '
+                f'<rect x="{x0 + s * bar_w:.1f}" y="{base - h:.1f}" '
                 f'width="{bar_w:.1f}" height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}">'
                 f"<title>{escape(category)} · {escape(name)}: {escape(shown(value))}</title></rect>"
             )
         if i % every == 0:
             body.append(
-                f'<text x="{x0:.1f}" y="{top + plot_h + 16}" font-size="11">'
+                f'<text x="{x0:.1f}" y="{base + FONT + 4}" font-size="{FONT}">'
                 f"{escape(category[5:])}</text>"
             )
-    x = left
-    for s, (name, _values) in enumerate(series):
-        body.append(
-            f'<rect x="{x}" y="{height - 22}" width="14" height="14" '
-            f'fill="{PALETTE[s % len(PALETTE)]}"/>'
-            f'<text x="{x + 20}" y="{height - 10}" font-size="13">{escape(name)}</text>'
-        )
-        x += _legend_width(name)
-    return _svg(width, height, label, body)
+    names = [name for name, _values in series]
+    legend, legend_h = _legend(
+        names, [PALETTE[s % len(PALETTE)] for s in range(len(names))], base + FONT + 16, width
+    )
+    return _svg(width, base + FONT + 16 + legend_h, label, body + legend)
 
 
 def _legend_width(name: str) -> int:
-    return 40 + int(len(name) * 7.5)  # a 13 px system font, generously
+    return 40 + int(len(name) * CHAR_WIDTH)
 
 
 def stacked_rows(
@@ -235,47 +290,46 @@ def stacked_rows(
     parts: Sequence[str] = (),
 ) -> Markup:
     """Horizontal bars, one per row (an organization, a place), split into `parts` (each part
-    keeps its colour whichever rows have it)."""
-    width, row_h, left = 900, 28, 330
+    keeps its colour whichever rows have it). Each row's name is written above its bar, on
+    as many lines as it needs, so long names are never cut."""
+    width, bar_h, line_h = CHART_WIDTH, 16, FONT + 4
     found = list(dict.fromkeys(name for _, values in rows for name, _ in values))
     everyone = list(dict.fromkeys([*parts, *found]))
     colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(everyone)}
     parts = [name for name in everyone if name in found]
     top_value = max([drawn(sum(v for _, v in values)) for _, values in rows] + [SUPPRESS_BELOW])
-    height = 30 + row_h * len(rows) + (30 if len(parts) > 1 else 0)
+    bar_room = width - 50  # the total is written after the bar
     body = []
-    for r, (name, values) in enumerate(rows):
-        y = 10 + r * row_h
-        body.append(
-            f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" font-size="13">'
-            f"{escape(name)}</text>"
-        )
-        x = float(left)
+    y = 4
+    for name, values in rows:
+        for line in _text_lines(name, width):
+            y += line_h
+            body.append(f'<text x="0" y="{y - 4}" font-size="{FONT}">{escape(line)}</text>')
+        x = 0.0
         total = sum(v for _, v in values)
         # The parts split the shown total's length (sizes never tell a count).
-        length = (width - left - 60) * drawn(total) / top_value
+        length = bar_room * drawn(total) / top_value
         sizes = sum(drawn(v) for _, v in values) or 1
         for part, value in values:
             w = length * drawn(value) / sizes
             if value:
                 body.append(
-                    f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
                     f'fill="{colour[part]}"><title>{escape(name)} · {escape(part)}: '
-                    f"{escape(shown(value))}</title></rect>"
+                    f"{escape(shown(value))}"
+                    "</title></rect>"
                 )
             x += w
         body.append(
-            f'<text x="{x + 6:.1f}" y="{y + 17}" font-size="13">{escape(shown(total))}</text>'
+            f'<text x="{x + 6:.1f}" y="{y + bar_h - 3}" font-size="{FONT}">'
+            f"{escape(shown(total))}</text>"
         )
+        y += bar_h + 10
+    legend_h = 0
     if len(parts) > 1:
-        y, x = 20 + row_h * len(rows), 10
-        for part in parts:
-            body.append(
-                f'<rect x="{x}" y="{y}" width="14" height="14" fill="{colour[part]}"/>'
-                f'<text x="{x + 20}" y="{y + 12}" font-size="13">{escape(part)}</text>'
-            )
-            x += _legend_width(part)
-    return _svg(width, height, label, body)
+        legend, legend_h = _legend(parts, [colour[p] for p in parts], y + 4, width)
+        body += legend
+    return _svg(width, y + 4 + legend_h, label, body)
 
 
 def outcome_names() -> dict[str, str]:
@@ -293,7 +347,10 @@ def outcome_names() -> dict[str, str]:
 def charts(needs: Needs) -> dict[str, Markup]:
     days = [d.isoformat() for d in needs.days]
     by_lang = [
-        (name, [sum(c[(d, code)] for c in needs.situations.values()) for d in needs.days])
+        (
+            language_label(code, name),
+            [sum(c[(d, code)] for c in needs.situations.values()) for d in needs.days],
+        )
         for code, name in needs.languages
     ]
     names = outcome_names()
@@ -348,6 +405,99 @@ def csv_text(rows: Iterable[Any]) -> str:
     writer.writerow(["day", "language", "node", "event", "detail", "count"])
     for key in sorted(totals):
         writer.writerow([_cell(v) for v in key] + [suppressed(totals[key])])
+    return out.getvalue()
+
+
+def _event_words(event: str, detail: str) -> tuple[str, str]:
+    """A count's event and detail in plain words: ("transfer", "busy")."""
+    outcomes = outcome_names()
+    words = {
+        "call_answered": _("call answered"),
+        "call_ended": _("call ended"),
+        "language_chosen": _("language chosen"),
+        "menu_offered": _("menu played"),
+        "menu_reply": _("caller answered the menu"),
+        "chosen": _("option chosen"),
+        "repeated": _("heard it again"),
+        "helped_after_silence": _("offered help after no valid key"),
+        "ended_by_key": _("ended the call with a key"),
+        "transfer_started": _("transfer started"),
+        "sms_sent": _("text message sent"),
+        "sms_failed": _("text message could not be sent"),
+        "sms_over_quota": _("text message refused: 3 already that day"),
+    }
+    replies = {
+        "silence": _("pressed nothing"),
+        "invalid": _("a key that does nothing"),
+        "wrong_key": _("a key that does nothing"),
+        "key": _("a key"),
+    }
+    if event.startswith("transfer_") and event.removeprefix("transfer_") in outcomes:
+        return _("transfer: %(outcome)s", outcome=outcomes[event.removeprefix("transfer_")]), ""
+    if event == "call_ended":
+        return words[event], outcomes.get(detail, detail)
+    return words.get(event, event.replace("_", " ")), replies.get(detail, "")
+
+
+def plain_csv(text: str, pack: ContentPack) -> str:
+    """The CSV with plain column names and values in the staffer's language (day, language,
+    part of the call, what happened, organization or answer, count), the ids after them as
+    extra columns for anyone who needs them. Columns it does not know are kept as they are."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return text
+    header, body = rows[0], rows[1:]
+    col = {name: i for i, name in enumerate(header)}
+    ids = ("day", "language", "node", "event", "detail", "count")
+    if not all(name in col for name in ids):
+        return text
+    titles = _titles(pack)
+    languages = {lang.code: language_label(lang.code, lang.name) for lang in pack.languages}
+    extra = [name for name in header if name not in ids]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Day"),
+            _("Language"),
+            _("Part of the call"),
+            _("What happened"),
+            _("Organization or answer"),
+            _("Count"),
+            *extra,
+            _("language code"),
+            _("part id"),
+            _("event id"),
+            _("detail id"),
+        ]
+    )
+    for row in body:
+        lang, node, event, detail = (row[col[k]] for k in ("language", "node", "event", "detail"))
+        raw_node = node.lstrip("'")  # _cell() guards formulas with a quote
+        if raw_node in pack.flow.nodes or raw_node == "language":
+            part = place_name(pack, raw_node)
+            if event == "chosen" and titles is not None and raw_node in pack.flow.nodes:
+                part = titles.title(raw_node)
+        else:
+            part = node
+        what, answer = _event_words(event, detail)
+        if detail in pack.organizations:
+            answer = _org_name(pack, detail)
+        writer.writerow(
+            [
+                row[col["day"]],
+                languages.get(lang, lang),
+                _cell(part),
+                what,
+                _cell(answer or detail),
+                row[col["count"]],
+                *(row[col[name]] for name in extra),
+                lang,
+                node,
+                event,
+                detail,
+            ]
+        )
     return out.getvalue()
 
 
@@ -420,6 +570,8 @@ def page() -> str:
         outcome_names=outcome_names(),
         outcomes=OUTCOMES,
         shown=shown,
+        situation_name=(_titles(pack) or _NoTitles()).situation,
+        language_label=language_label,
         _=_,
     )
 
@@ -427,7 +579,8 @@ def page() -> str:
 @bp.get("/counts.csv")
 def export() -> Response:
     start, end = date_range()
-    body = csv_text(_rows(start, end))
+    pack = current_app.extensions["content"].current()
+    body = plain_csv(csv_text(_rows(start, end)), pack)
     name = f"what-callers-need_{start.isoformat()}_{end.isoformat()}.csv"
     return Response(
         body,
@@ -442,4 +595,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-__all__ = ["bp", "csv_text", "init_app", "shown", "summarize", "suppressed"]
+__all__ = ["bp", "csv_text", "init_app", "plain_csv", "shown", "summarize", "suppressed"]

@@ -3,6 +3,7 @@ read with the country staff chose, and shown back for confirmation before anythi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -10,6 +11,10 @@ from flask_babel import gettext
 
 # Countries the hotline's numbers are in: Mexico and the United States.
 COUNTRIES = ("MX", "US")
+# What a number on a flyer is written with: digits, spaces, dashes, dots, brackets and a
+# leading + (or 00). phonenumbers would read letters as keypad digits ("ABC" -> 222) and drop
+# an "ext", so anything else is refused and shown back, never guessed at.
+WRITTEN = re.compile(r"\+?[\d\s().\-/]+")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,16 @@ def read(typed: str, country: str) -> Reading:
     if not text:
         return Reading(None, "", gettext("Write the phone number."))
     region = country if country in COUNTRIES else COUNTRIES[0]
+    if not WRITTEN.fullmatch(text) or not any(c.isdigit() for c in text):
+        return Reading(
+            None,
+            text,
+            gettext(
+                "«%(typed)s» is not a phone number: it has letters or signs a phone number does "
+                "not have. Write only the digits, spaces or dashes, for example 619-786-4866.",
+                typed=text,
+            ),
+        )
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
@@ -65,15 +80,56 @@ def read(typed: str, country: str) -> Reading:
     shown = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if not phonenumbers.is_valid_number(parsed):
         digits = len(phonenumbers.national_significant_number(parsed))
+        where = phonenumbers.region_code_for_country_code(parsed.country_code)
         return Reading(
             None,
             shown,
             gettext(
                 "«%(typed)s» is not a complete number in %(country)s (it has %(digits)d "
-                "digits). Check it on the flyer, and check the country.",
+                "digits; a number there has %(expected)s). Check it on the flyer, and check "
+                "the country.",
                 typed=typed.strip(),
-                country=country_names().get(region, region),
+                country=country_names().get(where, country_names().get(region, region)),
                 digits=digits,
+                expected=_expected_digits(where if where in COUNTRIES else region),
             ),
         )
     return Reading(e164, shown, "")
+
+
+def _expected_digits(region: str) -> str:
+    """How many digits a number has after the country code (10 in Mexico and the U.S.)."""
+    example = phonenumbers.example_number(region)
+    return str(len(phonenumbers.national_significant_number(example))) if example else "10"
+
+
+_WRITTEN_NUMBER = re.compile(r"[+(\d][\d\s().\-]*\d")
+
+
+def relabel(label: str, old_e164: str, new_e164: str) -> str | None:
+    """The label with the old number in it written as the new one, the way the label writes
+    it: 'KIND phone number: (202) 918-9431' -> '… (202) 918-9432'. None when the label does
+    not say the old number (nothing to change)."""
+    try:
+        old = phonenumbers.parse(old_e164)
+        new = phonenumbers.parse(new_e164)
+    except phonenumbers.NumberParseException:
+        return None
+    old_digits = phonenumbers.national_significant_number(old)
+    new_digits = phonenumbers.national_significant_number(new)
+    for match in _WRITTEN_NUMBER.finditer(label):
+        written = match.group()
+        digits = re.sub(r"\D", "", written)
+        if not digits.endswith(old_digits) or len(digits) - len(old_digits) > 3:
+            continue
+        if len(old_digits) == len(new_digits) and old.country_code == new.country_code:
+            # Same shape: put the new digits where the old ones were, keeping the spacing.
+            spare = list(new_digits)
+            out = []
+            for char in reversed(written):
+                out.append(spare.pop() if char.isdigit() and spare else char)
+            rewritten = "".join(reversed(out))
+        else:
+            rewritten = pretty(new_e164)
+        return label[: match.start()] + rewritten + label[match.end() :]
+    return None

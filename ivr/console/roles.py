@@ -46,6 +46,7 @@ ENDPOINT_ROLES: dict[str, str] = {
     "console.destinations": SPEAKER,  # opening hours and checks (reach helper)
     "console.hours": SPEAKER,
     "console.callbacks": SPEAKER,  # callback totals only
+    "console.organization": SPEAKER,  # one organization's page in the directory
     # Editors: words, numbers, hours, dates, recordings, drafts, publishing, undoing a change.
     "console.save_text": EDITOR,
     "console.rebuild": EDITOR,
@@ -66,6 +67,7 @@ ENDPOINT_ROLES: dict[str, str] = {
     "console.discard_text_draft": EDITOR,
     "console.mark_checked": EDITOR,
     "console.undo_version": EDITOR,
+    "console.undo_preview": EDITOR,  # the question before undoing one change
     "console.save_hours": EDITOR,
     "console.check_destinations": EDITOR,
     # Administrators: going back to old versions, accounts (and, by default, anything else:
@@ -73,6 +75,7 @@ ENDPOINT_ROLES: dict[str, str] = {
     "console.restore_preview": ADMINISTRATOR,
     "console.restore_version": ADMINISTRATOR,
     "console.restore_installed": ADMINISTRATOR,
+    "console.restore_installed_preview": ADMINISTRATOR,
     "console.callback_limits": ADMINISTRATOR,
     "console.accounts": ADMINISTRATOR,
     "console.add_account": ADMINISTRATOR,

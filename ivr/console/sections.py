@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import format_date, gettext
 
+from .common import flash_at
 from .pages import _names, _who, live_pack, publisher
 from .web import bp
 
@@ -51,9 +52,11 @@ def dated_sections(today: date) -> list[Section]:
 @bp.get("/sections")
 def sections() -> Any:
     today = hotline_today()
+    found = dated_sections(today)
     return render_template(
         "console/sections.html",
-        sections=dated_sections(today),
+        sections=found,
+        anchors={f"section-{s.node}" for s in found},
         limit=current_app.config["SETTINGS"].facts_max_age_days,
         today=format_date(today, "long"),
         long_date=lambda d: format_date(d, "long"),
@@ -68,13 +71,14 @@ def mark_checked(node_id: str) -> Any:
         flash(gettext("That part of the call has no date to update."), "error")
         return redirect(url_for("console.sections"))
     version = publisher().mark_checked(node_id, author=_who(), day=today)
-    flash(
+    flash_at(
+        f"section-{node_id}",
         gettext(
             "Callers now hear that “%(name)s” was checked on %(day)s (version %(id)s). "
             "To undo it, go back a version.",
             name=known[node_id].name,
             day=format_date(today, "long"),
             id=version.id,
-        )
+        ),
     )
-    return redirect(url_for("console.sections"))
+    return redirect(url_for("console.sections") + f"#section-{node_id}")

@@ -271,7 +271,6 @@ def upgrade_embedded(database: Database, data_dir: Path) -> None:
     """Bring the embedded SQLite file to head (workers starting together take turns)."""
     if database.revision() == database.head():
         return
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per worker is noise
     from ..atomic import private_dir, private_file
 
     private_dir(Path(data_dir))

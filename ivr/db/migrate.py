@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+
+class _OnlyMigrations(logging.Filter):
+    """Alembic's INFO lines about its own set-up (plugins, "Context impl", "Will assume
+    transactional DDL") say nothing to whoever starts the line; "Running upgrade A -> B"
+    does (the schema changed), so only that is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.getMessage().startswith(
+            "Running upgrade"
+        )
+
+
+# Installed once, before Alembic is imported (its plugins log as they load), for every use of
+# it in this process (the app's start, `db current`, `db upgrade`, the web entry point's
+# check): quiet unless something is migrated.
+for _name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+    logging.getLogger(_name).addFilter(_OnlyMigrations())
+
+
+from alembic import command  # noqa: E402  (after the filter above)
+from alembic.config import Config  # noqa: E402
+from alembic.runtime.migration import MigrationContext  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
 
 if TYPE_CHECKING:
     from . import Database
@@ -36,6 +56,10 @@ def current_revision(database: Database) -> str | None:
 
 
 def upgrade(database: Database, target: str = "head") -> None:
+    """Bring the schema to ``target``: nothing to do (and nothing logged) when it is already
+    there; one log line per migration run otherwise."""
+    if target == "head" and current_revision(database) == head_revision():
+        return
     cfg = config()
     with database.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -107,7 +107,9 @@ class Publisher:
         self.publish_seed = history.publish_seed
         self.prune = history.prune
         self.referenced_audio = history.referenced_audio
-        self.undo_version = Undo(tx, history).undo_version
+        undo = Undo(tx, history)
+        self.undo_version = undo.undo_version
+        self.undo_preview = undo.undo_preview
 
         # Native speakers' review marks, and who wrote the words (reviews.py).
         reviews = Reviews(tx)

@@ -58,6 +58,12 @@ class Undo:
 
         return self.tx.publish(author, "undo_version", edit)
 
+    def undo_preview(self, version_id: str) -> list[Change]:
+        """What ``undo_version`` would put back (the version's own changes), without changing
+        anything: for the console to ask first. Raises as ``undo_version`` would."""
+        with self.tx.db.connect() as conn:
+            return self.plan(conn, version_id)[0]
+
     def plan(self, conn: sa.Connection, version_id: str) -> tuple[list[Change], Manifest]:
         """The version's own changes and its parent's manifest, after checking that nothing
         later touched the same things (UndoBlocked) and that each can be reverted alone."""

@@ -4,7 +4,8 @@ Audio files are named `audio/<lang>/<prompt id>.<12 hex of sha256>.wav` (docs/ar
 The audio manifest records the words each file speaks; a caption shows the WRITTEN words of
 the prompt when the file speaks its current spoken words (a pronunciation such as "bit punto
 ele i griega" is captioned "bit.ly"), else the words the file speaks. Without a manifest (a
-remote server) the content pack's current written text serves.
+remote server) the server is asked what it plays (`server_captions`), and the local content
+pack's written text serves only where the server does not say.
 """
 
 from __future__ import annotations
@@ -42,6 +43,30 @@ def pack_captions(pack: ContentPack, catalogue: Any = None) -> Captions:
                 return pack.texts(lang)[prompt_id]  # captions show the written words
             return entry.text
         return pack.texts(lang).get(prompt_id) if known else None
+
+    return caption
+
+
+def server_captions(voice_url: str, fallback: Captions, session: Any = None) -> Captions:
+    """Captions from a running server: the words its live version plays for an audio URL
+    (GET /simulator/api/caption, open in development and to staff), asked once per URL.
+    Where it does not answer (a production line, to a terminal without a staff login) the
+    ``fallback`` captions serve."""
+    import requests
+
+    base = voice_url.split("/voice", 1)[0]
+    http = session or requests.Session()
+    known: dict[str, str | None] = {}
+
+    def caption(url: str) -> str | None:
+        if url not in known:
+            try:
+                reply = http.get(f"{base}/simulator/api/caption", params={"url": url}, timeout=5)
+                found = reply.json().get("text") if reply.status_code == 200 else None
+            except (requests.RequestException, ValueError):
+                found = None
+            known[url] = found if isinstance(found, str) else fallback(url)
+        return known[url]
 
     return caption
 

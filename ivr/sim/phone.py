@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from . import events as ev
-from .captions import Captions, no_captions, pack_captions
+from .captions import Captions, no_captions, pack_captions, server_captions
 from .connect import connect
 from .emulator import DTMF_KEYS, HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
 from .media import MediaLibrary
@@ -193,12 +193,16 @@ def main(
             lang.say_language: lang.tts.get("espeak", {}).get("voice", "")
             for lang in pack.languages
         }
+    local = pack_captions(pack, line.catalogue) if pack is not None else no_captions
+    # Against a running server, its captions: the words its live version plays, which staff
+    # may have changed since this checkout's prompts/.
+    captions = server_captions(line.url, local) if args.url else local
     caller = TerminalCaller(
         transport,
         stdin=stdin,
         stdout=stdout,
         player=Player(mute=args.mute),
-        captions=pack_captions(pack, line.catalogue) if pack is not None else no_captions,
+        captions=captions,
         names=names,
         espeak_voices=voices,
         lang_key=args.lang_key,

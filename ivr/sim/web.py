@@ -13,15 +13,29 @@ staff console marks by setting `g.staff_user` in a `before_request` hook.
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
+import phonenumbers
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 
 from . import continuation
 from . import events as ev
 from .captions import pack_captions
 from .emulator import Call, DialWait, Ended, GatherWait, Press, Wait
 from .media import MediaLibrary
+from .signing import CallParty, new_sid
 from .transport import FlaskTransport
 
 bp = Blueprint(
@@ -48,9 +62,40 @@ def only_for_development_or_staff() -> None:
         abort(404)  # do not even tell the public the simulator exists
 
 
+# U.S. numbers 555-0100 to 555-0199 are set aside for fiction: they reach no one, so a text
+# the line sends to a test caller can never reach a real person, even with a Twilio account.
+FICTION_AREA_CODES = (
+    "213", "310", "323", "415", "505", "512", "520", "602", "619", "626",
+    "702", "714", "760", "805", "818", "858", "909", "915", "949", "956",
+)  # fmt: skip
+CALLER_KEY = "simulator_caller"
+
+
+def caller_number() -> str:
+    """This browser's own fake number, kept in its session: a staffer's test calls share
+    one caller's daily texts and inbox, as a real caller's do, and never anyone else's."""
+    number = session.get(CALLER_KEY)
+    if not (isinstance(number, str) and re.fullmatch(r"\+1\d{3}55501\d{2}", number)):
+        area = secrets.choice(FICTION_AREA_CODES)
+        number = f"+1{area}55501{secrets.randbelow(100):02d}"
+        session[CALLER_KEY] = number
+    return number
+
+
 @bp.get("")
 def phone() -> str:
-    return render_template("simulator/phone.html")
+    return render_template("simulator/phone.html", caller=pretty_number(caller_number()))
+
+
+@bp.get("/api/caption")
+def caption() -> Any:
+    """The written words of one of the line's audio files, as the server plays them now
+    (the terminal phone's captions when it calls a running server)."""
+    url = str(request.args.get("url", ""))[:300]
+    words = pack_captions(current_app.extensions["content"].current(), _catalogue())(url)
+    if not words:
+        abort(404)
+    return jsonify(text=words)
 
 
 @bp.post("/api/call")
@@ -165,7 +210,8 @@ def _directory_name(e164: str) -> str:
 
 
 def _new_call() -> Call:
-    return Call(_transport(), _voice_url(), auth_token=_auth_token(), media=_media())
+    party = CallParty(caller=caller_number(), call_sid=new_sid("CA"))
+    return Call(_transport(), _voice_url(), auth_token=_auth_token(), party=party, media=_media())
 
 
 def _voice_url() -> str:
@@ -203,3 +249,8 @@ def _secret() -> str:
         # integrity of a simulated call, which anyone may drive in development anyway.
         key = hashlib.sha256(str(current_app.config["SETTINGS"].content_dir).encode()).hexdigest()
     return str(key)
+
+
+def pretty_number(e164: str) -> str:
+    parsed = phonenumbers.parse(e164)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

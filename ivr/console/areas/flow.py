@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ...content.model import ContentPack
 from .. import phones
 from ..common import live_names, live_pack
-from ..flowsvg import FILL, FlowUnavailable, flow_svg
+from ..flowsvg import FILL, FONT_SIZE, FlowUnavailable, flow_svg
 from ..names import Namer
 from ..web import bp
 
@@ -33,6 +33,7 @@ def flow() -> str:
         pack=pack,
         svg=svg,
         fill=FILL,
+        font_size=FONT_SIZE,
         lang=lang,
         outline=_outline(pack, names, lang),
     )

@@ -15,6 +15,7 @@ from ..common import (
 )
 from ..search import paginate, search
 from ..web import bp
+from .directory import number_url
 
 
 @bp.get("/")
@@ -44,4 +45,5 @@ def find() -> str:
         lang=lang,
         prompts=paginate(found["prompts"], request.args.get("page"), PROMPTS_PER_PAGE),
         numbers=found["numbers"],
+        number_url=number_url,
     )

@@ -34,6 +34,7 @@ from ..common import (
     wants_json,
     who,
 )
+from ..problems import recording_reason
 from ..web import bp
 from .prompts import prompt_page
 
@@ -57,7 +58,7 @@ def upload_recording(lang: str, prompt_id: str) -> Any:
             "%(file)s could not be used as a recording (%(reason)s). The old audio is still in "
             "place. Record again, or send another file.",
             file=upload.filename,
-            reason=str(exc),
+            reason=recording_reason(str(exc)),
         )
         if wants_json():
             return jsonify(error=error), 422
@@ -131,22 +132,23 @@ def restore_audio(lang: str, prompt_id: str) -> Any:
     file = request.form.get("file", "")
     require(file_hash(lang, file) is not None)
     if request.form.get("words") != "yes":
+        # Always asked first; when it speaks other words than the prompt has now, it says so.
         try:
             words = publisher().restore_audio_words(lang, prompt_id, file)
         except KeyError:
             abort(404)
-        if words is not None:  # it speaks other words than the prompt has now: ask first
-            pack = live_pack()
-            return render_template(
-                "console/recordings/restore_audio.html",
-                lang=lang,
-                language=pack.language(lang),
-                prompt_id=prompt_id,
-                place=live_names().place(prompt_id),
-                file=file,
-                now=pack.raw_texts(lang).get(prompt_id, ""),
-                then=words,
-            )
+        pack = live_pack()
+        return render_template(
+            "console/recordings/restore_audio.html",
+            lang=lang,
+            language=pack.language(lang),
+            prompt_id=prompt_id,
+            place=live_names().place(prompt_id),
+            file=file,
+            now=pack.text(lang, prompt_id),
+            then=words,
+            history={a.file: a for a in publisher().audio_history(lang, prompt_id)}.get(file),
+        )
     try:
         version = publisher().restore_audio(lang, prompt_id, file, author=who())
     except (ContentError, KeyError, ValueError) as exc:

@@ -12,34 +12,30 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext
 
 from ...content.errors import ContentError
-from ..changes import action_name, describe, readable_change
-from ..common import flash_refused, live_pack, publisher, who
+from ..changes import AUDIT_READ, entries_by_version, sentence, version_rows
+from ..common import flash_at, flash_refused, live_pack, publisher, who
 from ..search import paginate
 from ..web import bp
 
 VERSIONS_PER_PAGE = 25
 AUDIT_PER_PAGE = 50
-AUDIT_READ = 100_000  # every entry: the filters look at all of them
-
-
-def _entries_by_version() -> dict[str, Any]:
-    return {e.version: e for e in publisher().audit_log(limit=AUDIT_READ) if e.version}
 
 
 @bp.get("/versions")
 def versions() -> Any:
     everything = publisher().versions()
     page = paginate(everything, request.args.get("page"), VERSIONS_PER_PAGE)
-    entries = _entries_by_version()
+    entries = entries_by_version()
     rows = []
     for v in page.items:
         entry = entries.get(v.id)
+        changes, more = version_rows(v.id, entry)
         rows.append(
             {
                 "version": v,
-                "action": action_name(entry.action) if entry else "",
-                "what": describe(entry.what) if entry else "",
-                "change": readable_change(entry.action, entry.summary) if entry else "",
+                "sentence": sentence(entry) if entry else "",
+                "changes": changes,
+                "more": more,
                 "detail": v.summary,
             }
         )
@@ -49,6 +45,7 @@ def versions() -> Any:
         page=page,
         oldest=everything[-1].id if everything else None,
         live=publisher().live_version(),
+        anchors={f"version-{r['version'].id}" for r in rows},
     )
 
 
@@ -62,14 +59,15 @@ def restore_version(version_id: str) -> Any:
     except (KeyError, ValueError):
         flash(gettext("There is no version %(id)s.", id=version_id), "error")
         return redirect(url_for("console.versions"))
-    flash(
+    flash_at(
+        f"version-{version.id}",
         gettext(
             "The line is back to version %(old)s, published again as version %(new)s.",
             old=version_id,
             new=version.id,
-        )
+        ),
     )
-    return redirect(url_for("console.versions"))
+    return redirect(url_for("console.versions") + f"#version-{version.id}")
 
 
 @bp.post("/versions/installed/restore")
@@ -81,13 +79,26 @@ def restore_installed() -> Any:
     except ContentError as exc:
         flash_refused(gettext("The installed content cannot be served:"), exc)
         return redirect(url_for("console.versions"))
-    flash(
+    flash_at(
+        f"version-{version.id}",
         gettext(
             "The line is back to the installed content, published as version %(id)s.",
             id=version.id,
-        )
+        ),
     )
-    return redirect(url_for("console.versions"))
+    return redirect(url_for("console.versions") + f"#version-{version.id}")
+
+
+@bp.get("/versions/installed/restore")
+def restore_installed_preview() -> Any:
+    """Before going back to the installed content: what callers will hear, and the question."""
+    everything = publisher().versions()
+    if not everything:
+        flash(gettext("Nothing has been changed from the console yet."))
+        return redirect(url_for("console.versions"))
+    return render_template(
+        "console/versions/restore_installed.html", count=len(everything), oldest=everything[-1]
+    )
 
 
 def _day(value: str) -> date | None:
@@ -124,15 +135,10 @@ def audit() -> Any:
 
     chosen = [e for e in everything if keep(e)]
     page = paginate(chosen, request.args.get("page"), AUDIT_PER_PAGE)
-    rows = [
-        {
-            "entry": e,
-            "action": action_name(e.action),
-            "what": describe(e.what),
-            "change": readable_change(e.action, e.summary),
-        }
-        for e in page.items
-    ]
+    rows = []
+    for e in page.items:
+        changes, more = version_rows(e.version, e) if e.version else ([], 0)
+        rows.append({"entry": e, "sentence": sentence(e), "changes": changes, "more": more})
     return render_template(
         "console/versions/audit.html",
         pack=pack,
