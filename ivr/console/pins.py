@@ -61,9 +61,7 @@ class PinResult:
 
 
 class StaffPins:
-    def __init__(
-        self, db: Database, secret: str, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, db: Database, secret: str, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.secret = secret.encode() or b"no secret key"
         self.clock = clock
@@ -89,7 +87,9 @@ class StaffPins:
 
     def remove(self, name: str) -> bool:
         with self.db.begin() as conn:
-            return bool(conn.execute(sa.delete(staff_pins).where(staff_pins.c.name == name)).rowcount)
+            return bool(
+                conn.execute(sa.delete(staff_pins).where(staff_pins.c.name == name)).rowcount
+            )
 
     def has_pin(self, name: str) -> bool:
         with self.db.connect() as conn:
