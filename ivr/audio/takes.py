@@ -39,10 +39,11 @@ CLIP_LEVEL = 32_700
 CLIPPED_SHARE = 0.002
 CLIPPED_RUNS = 5  # runs of 3+ clipped samples in a row that mean a flat top
 #: The take's speech (without pads) against the computer voice's, for the same words.
-SHORTEST = 0.35
+SHORTEST = 0.45
 LONGEST = 3.0
 #: Absolute slack: a single digit takes espeak ~0.3 s, a person anything from 0.2 s to 1.2 s.
 SLACK_SECONDS = 1.2
+SHORT_SLACK_SECONDS = 0.15
 MIN_SPEECH_SECONDS = 0.15
 
 
@@ -82,7 +83,7 @@ class CheckedTake:
 def allowed_seconds(expected: float) -> tuple[float, float]:
     """The (shortest, longest) speech accepted for words the computer voice says in
     ``expected`` seconds."""
-    low = max(MIN_SPEECH_SECONDS, expected * SHORTEST - SLACK_SECONDS / 4)
+    low = max(MIN_SPEECH_SECONDS, expected * SHORTEST - SHORT_SLACK_SECONDS)
     high = expected * LONGEST + SLACK_SECONDS
     return low, high
 
