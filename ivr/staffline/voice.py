@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -110,6 +110,11 @@ def _t(ui: str, message: str, **params: Any) -> str:
         return gettext(message, **params)
 
 
+def _n(ui: str, singular: str, plural: str, n: int) -> str:
+    with force_locale(ui):
+        return ngettext(singular, plural, n)
+
+
 def _int(value: str | None, default: int = 0) -> int:
     try:
         return max(0, min(int(value or default), 99))
@@ -157,7 +162,12 @@ def pin() -> Response:
         for ui in UI_LANGUAGES:
             _say(
                 response,
-                _t(ui, "Too many wrong PINs. Try again in %(minutes)d minutes.", minutes=minutes),
+                _n(
+                    ui,
+                    "Too many wrong PINs. Try again in %(num)d minute.",
+                    "Too many wrong PINs. Try again in %(num)d minutes.",
+                    minutes,
+                ),
                 ui,
             )
         response.hangup()
