@@ -26,6 +26,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydub import AudioSegment
 
@@ -89,9 +90,28 @@ def clip_key(lang: str, spoken: str) -> str:
     return hashlib.sha256(f"{lang}\n{spoken}".encode()).hexdigest()[:16]
 
 
+_CACHE: dict[tuple, Any] = {}  # scores and number clips by (pack version, lang, ...)
+_CACHE_LIMIT = 20_000
+
+
+def _cached(key: tuple, make: Callable[[], Any]) -> Any:
+    """Packs are immutable and their version names their files: results are kept by it."""
+    found = _CACHE.get(key)
+    if found is None:
+        found = make()
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found
+
+
 def number_clips(pack: ContentPack, lang: str) -> list[Clip]:
     """The clips every number is made of, in this language: the digits, "plus", and the
     words around numbers that the pack uses (only those some prompt says)."""
+    return list(_cached((pack.version, lang, "#numbers"), lambda: _number_clips(pack, lang)))
+
+
+def _number_clips(pack: ContentPack, lang: str) -> tuple[Clip, ...]:
     language = pack.language(lang)
     if language is None:
         raise KeyError(f"unknown language {lang!r}")
@@ -105,7 +125,7 @@ def number_clips(pack: ContentPack, lang: str) -> list[Clip]:
             clip = _joiner(pack, lang, words)
             if clip.key in used:
                 clips.append(clip)
-    return clips
+    return tuple(clips)
 
 
 def _joiner(pack: ContentPack, lang: str, written: str) -> Clip:
@@ -117,6 +137,10 @@ def _joiner(pack: ContentPack, lang: str, written: str) -> Clip:
 def score(pack: ContentPack, lang: str, prompt_id: str) -> tuple[Part, ...]:
     """The parts of one prompt in one language, in the order callers hear them. KeyError for
     an unknown language or prompt."""
+    return _cached((pack.version, lang, prompt_id), lambda: _score(pack, lang, prompt_id))
+
+
+def _score(pack: ContentPack, lang: str, prompt_id: str) -> tuple[Part, ...]:
     language = pack.language(lang)
     if language is None:
         raise KeyError(f"unknown language {lang!r}")

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     """Register the staff console on ``app`` (once)."""
     from . import draft_pages, history_pages, pages, sections  # noqa: F401  (their routes)
     from .cli import staff_cli
+    from .studio_pages import studio_home  # noqa: F401  (the recording session's routes)
     from .web import bp
 
     if bp.name in app.blueprints:

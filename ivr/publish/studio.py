@@ -298,17 +298,17 @@ class Studio:
         session = self.session(lang, pack)
         kept = self.kept_clips(lang)
         drafts = self.takes(lang, status="draft")
+        digits = self._digits_kept(pack, lang, kept)
         done = sum(
             1
             for pid in session.prompts
             if all(key in kept for key in session.clips_of_prompt.get(pid, []))
-            and (session.clips_of_prompt.get(pid) or self._digits_kept(pack, lang, kept))
+            and (session.clips_of_prompt.get(pid) or digits)
         )
         weights, kind = self.weights(pack, lang)
         snapshot = self.publisher.store.snapshot()
         manifest = snapshot.manifest
         now = voice_coverage(pack, lang, manifest, weights, kind, self._present)
-        digits = self._digits_kept(pack, lang, kept)
 
         def once_published(pid: str, entry: Entry | None) -> float | None:
             keys = session.clips_of_prompt.get(pid, [])
