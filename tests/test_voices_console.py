@@ -140,3 +140,11 @@ def test_bad_input_never_500s(client):
     assert client.get("/admin/studio/takes/0123456789abcdef.wav").status_code == 404
     assert post(client, "/admin/studio/es/skip", item="x").status_code == 404
     assert client.get("/admin/studio/es/prompts?code=abc").status_code == 302
+
+
+def test_the_session_reads_in_spanish_for_a_spanish_reader(app, client):
+    app.extensions["staff"].set_language("maria", "es")
+    page = client.get("/admin/studio/ht").get_data(as_text=True)
+    assert "Grabando en Kreyòl ayisyen" in page
+    assert "Parte 1 de" in page and "del tiempo de llamada con voz humana" in page
+    assert "solo un borrador" in page

@@ -110,9 +110,17 @@ def _t(ui: str, message: str, **params: Any) -> str:
         return gettext(message, **params)
 
 
-def _n(ui: str, singular: str, plural: str, n: int) -> str:
+def N_(message: str) -> str:  # noqa: N802 — marks words for pybabel extract (gettext's name)
+    return message
+
+
+def _minutes(ui: str, minutes: int) -> str:
     with force_locale(ui):
-        return ngettext(singular, plural, n)
+        return ngettext(
+            "Too many wrong PINs. Try again in %(num)d minute.",
+            "Too many wrong PINs. Try again in %(num)d minutes.",
+            minutes,
+        )
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -136,8 +144,10 @@ def _ask_pin(response: VoiceResponse, tries: int, wrong: bool = False) -> None:
     )
     for ui in UI_LANGUAGES:
         if wrong:
-            _say(gather, _t(ui, "That PIN is not right."), ui)
-        _say(gather, _t(ui, "Staff recording line. Key your phone PIN, then the pound key."), ui)
+            _say(gather, _t(ui, N_("That PIN is not right.")), ui)
+        _say(
+            gather, _t(ui, N_("Staff recording line. Key your phone PIN, then the pound key.")), ui
+        )
     response.append(gather)
 
 
@@ -162,12 +172,7 @@ def pin() -> Response:
         for ui in UI_LANGUAGES:
             _say(
                 response,
-                _n(
-                    ui,
-                    "Too many wrong PINs. Try again in %(num)d minute.",
-                    "Too many wrong PINs. Try again in %(num)d minutes.",
-                    minutes,
-                ),
+                _minutes(ui, minutes),
                 ui,
             )
         response.hangup()
@@ -176,7 +181,7 @@ def pin() -> Response:
         log.info("staff line: wrong PIN")
         if tries + 1 >= PIN_TRIES:
             for ui in UI_LANGUAGES:
-                _say(response, _t(ui, "That PIN is not right. Goodbye."), ui)
+                _say(response, _t(ui, N_("That PIN is not right. Goodbye.")), ui)
             response.hangup()
         else:
             _ask_pin(response, tries + 1, wrong=bool(digits))
@@ -192,7 +197,7 @@ def _language_menu(name: str, token: str, tries: int = 0) -> Response:
     ui = _ui(name)
     response = VoiceResponse()
     if tries >= CHOICE_TRIES:
-        _say(response, _t(ui, "Goodbye."), ui)
+        _say(response, _t(ui, N_("Goodbye.")), ui)
         response.hangup()
         return _twiml(response)
     gather = Gather(
@@ -203,13 +208,13 @@ def _language_menu(name: str, token: str, tries: int = 0) -> Response:
         timeout=8,
         action_on_empty_result=True,
     )
-    _say(gather, _t(ui, "Hello, %(name)s.", name=name), ui)
+    _say(gather, _t(ui, N_("Hello, %(name)s."), name=name), ui)
     for language in _pack().languages:
         _say(
             gather,
             _t(
                 ui,
-                "To record in %(language)s, press %(key)s.",
+                N_("To record in %(language)s, press %(key)s."),
                 language=language.name,
                 key=language.key,
             ),
@@ -271,8 +276,10 @@ def _next(
             response,
             _t(
                 ui,
-                "Every prompt in %(language)s has a take. %(drafts)d takes are waiting to be "
-                "published: publish them on the staff console. Thank you! Goodbye.",
+                N_(
+                    "Every prompt in %(language)s has a take. %(drafts)d takes are waiting to be "
+                    "published: publish them on the staff console. Thank you! Goodbye."
+                ),
                 language=language.name,
                 drafts=drafts,
             ),
@@ -293,10 +300,10 @@ def _next(
     )
     # Nothing was recorded (Twilio goes on past an empty <Record>).
     if quiet + 1 >= QUIET_TRIES:
-        _say(response, _t(ui, "Nothing was recorded. Goodbye."), ui)
+        _say(response, _t(ui, N_("Nothing was recorded. Goodbye.")), ui)
         response.hangup()
     else:
-        _say(response, _t(ui, "Nothing was recorded."), ui)
+        _say(response, _t(ui, N_("Nothing was recorded.")), ui)
         response.redirect(
             url_for("staffline.next_clip", t=token, lang=lang, item=item.clip.key, quiet=quiet + 1),
             method="POST",
@@ -311,7 +318,7 @@ def _announce(response: VoiceResponse, item: Item, studio: Any, ui: str, lang: s
             response,
             _t(
                 ui,
-                "Part %(n)d of %(total)d, for the phone numbers. Say only:",
+                N_("Part %(n)d of %(total)d, for the phone numbers. Say only:"),
                 n=item.position,
                 total=total,
             ),
@@ -322,7 +329,7 @@ def _announce(response: VoiceResponse, item: Item, studio: Any, ui: str, lang: s
             response,
             _t(
                 ui,
-                "Part %(n)d of %(total)d, prompt code %(code)d. Say:",
+                N_("Part %(n)d of %(total)d, prompt code %(code)d. Say:"),
                 n=item.position,
                 total=total,
                 code=item.code,
@@ -331,8 +338,8 @@ def _announce(response: VoiceResponse, item: Item, studio: Any, ui: str, lang: s
         )
     _words(response, lang, item.clip.spoken)
     if not item.numbers and has_number(item.parts):
-        _say(response, _t(ui, "Leave the phone number out: it is added by itself."), ui)
-    _say(response, _t(ui, "After the beep, say it, then press the pound key."), ui)
+        _say(response, _t(ui, N_("Leave the phone number out: it is added by itself.")), ui)
+    _say(response, _t(ui, N_("After the beep, say it, then press the pound key.")), ui)
 
 
 @bp.post("/next")
@@ -344,12 +351,12 @@ def next_clip() -> Response:
 
 
 REFUSALS = {
-    "silent": "Nothing but silence was recorded: check the phone's microphone.",
-    "quiet": "The take is too quiet: hold the phone closer.",
-    "clipping": "The take is distorted: hold the phone a little further away.",
-    "too_short": "The take is too short for its words: say all of them.",
-    "too_long": "The take is too long for its words: say only these words, then press pound.",
-    "unreadable": "The take could not be read.",
+    "silent": N_("Nothing but silence was recorded: check the phone's microphone."),
+    "quiet": N_("The take is too quiet: hold the phone closer."),
+    "clipping": N_("The take is distorted: hold the phone a little further away."),
+    "too_short": N_("The take is too short for its words: say all of them."),
+    "too_long": N_("The take is too long for its words: say only these words, then press pound."),
+    "unreadable": N_("The take could not be read."),
 }
 
 
@@ -375,15 +382,21 @@ def take() -> Response:
         return _twiml(VoiceResponse())  # nobody is there to keep it
     ui = _ui(name)
     if data is None:
-        return _next(name, lang, item_key, lead=_t(ui, "The take could not be fetched."))
+        return _next(name, lang, item_key, lead=_t(ui, N_("The take could not be fetched.")))
     studio = _studio()
     try:
         kept = studio.add_take(lang, item_key, data, author=name, via="phone")
     except KeyError:
-        return _next(name, lang, lead=_t(ui, "That part changed meanwhile."))
+        return _next(name, lang, lead=_t(ui, N_("That part changed meanwhile.")))
     except TakeRefused as refused:
         log.info("staff take refused: %s", refused.code)
-        return _choices(name, lang, item_key, None, _t(ui, REFUSALS.get(refused.code, "")))
+        return _choices(
+            name,
+            lang,
+            item_key,
+            None,
+            _t(ui, REFUSALS.get(refused.code, N_("The take could not be read."))),
+        )
     return _choices(name, lang, item_key, kept.id)
 
 
@@ -394,7 +407,7 @@ def _choices(
     token = request.args["t"]
     response = VoiceResponse()
     if tries >= CHOICE_TRIES:
-        _say(response, _t(ui, "Goodbye."), ui)
+        _say(response, _t(ui, N_("Goodbye.")), ui)
         response.hangup()
         return _twiml(response)
     gather = Gather(
@@ -416,15 +429,17 @@ def _choices(
         _say(gather, lead, ui)
     if take_id is not None:
         if not tries:
-            _say(gather, _t(ui, "Your take:"), ui)
+            _say(gather, _t(ui, N_("Your take:")), ui)
             gather.play(url_for("staffline_audio.take_audio", name=_audio_name(take_id)))
-        _say(gather, _t(ui, "To keep it, press 1."), ui)
+        _say(gather, _t(ui, N_("To keep it, press 1.")), ui)
     _say(
         gather,
         _t(
             ui,
-            "To record it again, press 2. To skip it, press 3. To choose a prompt by its "
-            "code, press 9.",
+            N_(
+                "To record it again, press 2. To skip it, press 3. To choose a prompt by its "
+                "code, press 9."
+            ),
         ),
         ui,
     )
@@ -446,15 +461,17 @@ def choice() -> Response:
         try:
             studio.keep(take_id, author=name)
         except KeyError:
-            return _next(name, lang, item_key, lead=_t(ui, "That take is gone. Record it again."))
-        return _next(name, lang, lead=_t(ui, "Kept."))
+            return _next(
+                name, lang, item_key, lead=_t(ui, N_("That take is gone. Record it again."))
+            )
+        return _next(name, lang, lead=_t(ui, N_("Kept.")))
     if key in ("2", "3", "9") and take_id:
         studio.drop(take_id, author=name)
     if key == "2":
         return _next(name, lang, item_key)
     if key == "3":
         studio.skip(lang, name, item_key)
-        return _next(name, lang, lead=_t(ui, "Skipped."))
+        return _next(name, lang, lead=_t(ui, N_("Skipped.")))
     if key == "9":
         return _ask_code(name, lang)
     return _choices(name, lang, item_key, take_id, tries=_int(request.args.get("tries")) + 1)
@@ -473,7 +490,7 @@ def _ask_code(name: str, lang: str) -> Response:
     )
     _say(
         gather,
-        _t(ui, "Key the prompt's code, then the pound key. For the phone number parts, key 0."),
+        _t(ui, N_("Key the prompt's code, then the pound key. For the phone number parts, key 0.")),
         ui,
     )
     response.append(gather)
@@ -488,10 +505,10 @@ def code() -> Response:
     ui = _ui(name)
     digits = webhook_form().get("Digits", "")
     if not digits.isdigit() or len(digits) > MAX_CODE_DIGITS:
-        return _next(name, lang, lead=_t(ui, "That is not a code."))
+        return _next(name, lang, lead=_t(ui, N_("That is not a code.")))
     item = _studio().item_for_code(lang, int(digits))
     if item is None:
-        return _next(name, lang, lead=_t(ui, "No prompt has the code %(code)s.", code=digits))
+        return _next(name, lang, lead=_t(ui, N_("No prompt has the code %(code)s."), code=digits))
     return _next(name, lang, item.clip.key)
 
 
@@ -505,7 +522,7 @@ def on_error(exc: Exception) -> Any:
     log.exception("staff line %s failed", request.path)
     response = VoiceResponse()
     for ui in UI_LANGUAGES:
-        _say(response, _t(ui, "Sorry, something went wrong. Please call again."), ui)
+        _say(response, _t(ui, N_("Sorry, something went wrong. Please call again.")), ui)
     response.hangup()
     return _twiml(response)
 
