@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from pydub import AudioSegment
+from pydub.exceptions import CouldntDecodeError
 from pydub.silence import detect_leading_silence
 
 PATH = re.compile(
@@ -175,7 +176,10 @@ def as_twilio_wav(audio: bytes, max_seconds: float, trim: bool = True) -> tuple[
     """Any test audio as Twilio stores a <Record>: 8 kHz 16-bit mono PCM WAV, cut at
     ``max_seconds``, silence at both ends trimmed (``trim``, Twilio's default); with its
     length in seconds."""
-    segment = AudioSegment.from_file(io.BytesIO(audio))
+    try:
+        segment = AudioSegment.from_file(io.BytesIO(audio))
+    except CouldntDecodeError as exc:
+        raise ValueError("the recording is not audio") from exc
     segment = segment.set_channels(1).set_frame_rate(8000).set_sample_width(2)
     segment = segment[: int(max_seconds * 1000)]
     if trim and len(segment):
