@@ -11,12 +11,14 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from ..console.accounts import AccountError
 from ..publish.studio import NUMBERS_CODE, prompt_codes
 
 
 @click.command("codes")
+@with_appcontext
 @click.option("--lang", default=None, help="Show the words in this language (default: the first).")
 def codes_command(lang: str | None) -> None:
     """Every prompt's code, in session order: on the staff recording line, 9 then the code
@@ -34,6 +36,7 @@ def codes_command(lang: str | None) -> None:
 
 
 @click.command("coverage")
+@with_appcontext
 @click.option("--lang", "langs", multiple=True, help="Only this language (repeatable).")
 @click.option("--verbose", "-v", is_flag=True, help="The prompts still in a computer voice.")
 def coverage_command(langs: tuple[str, ...], verbose: bool) -> None:
@@ -65,6 +68,7 @@ def coverage_command(langs: tuple[str, ...], verbose: bool) -> None:
 
 
 @click.command("set-pin")
+@with_appcontext
 @click.argument("name")
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input.")
 def set_pin_command(name: str, pin_stdin: bool) -> None:
