@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,6 @@ from pydub import AudioSegment
 
 from .. import create_app
 from ..audio import splice
-from ..content.speech import speak_number
 from . import events as ev
 from .emulator import Call, GatherWait, RecordResult, RecordWait
 from .guidance import plan
@@ -115,6 +115,10 @@ def coverage_line(app, lang: str, when: str) -> float:
         flush=True,
     )
     return c.share
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
 
 
 def says(pack, lang: str, pid: str, number_id: str) -> bool:
@@ -257,14 +261,14 @@ def main(argv: list[str] | None = None) -> int:
         files = {e.file: e for e in manifest.entries.values() if e.language == args.lang}
         played = [files.get(p.url.rsplit("/", 1)[-1]) for p in heard.of(ev.Play)]
         played = [e for e in played if e is not None]
-        new_number = speak_number(new, language.words.get("plus", "+"))
         said_number = [e for e in played if says(pack, args.lang, e.prompt_id, number_id)]
         right = [
             e
             for e in said_number
             if e.staff_recorded
             and e.speaks(pack.spoken(args.lang)[e.prompt_id])
-            and new_number.split(", ")[-1] in e.text
+            and digits(new) in digits(e.text)
+            and digits(old) not in digits(e.text)
         ]
         print(
             f"a caller at {node}: {sum(e.staff_recorded for e in played)} of {len(played)} "
