@@ -240,6 +240,4 @@ def test_the_public_line_never_records_a_caller():
             return Reply(200, "text/xml", body, 0.0)
 
     found = Explorer(Routes(), "http://localhost/voice").run()
-    assert [f.message for f in found.findings] == [
-        "<Record>: the line must never record a caller"
-    ]
+    assert [f.message for f in found.findings] == ["<Record>: the line must never record a caller"]

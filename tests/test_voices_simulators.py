@@ -92,6 +92,6 @@ def test_the_browser_phone_plays_a_staff_call(app):
 
 def test_the_browser_phone_page_offers_both_lines(app):
     page = app.test_client().get("/simulator").get_data(as_text=True)
-    assert '<option value="staff">The staff recording line</option>' in page
+    assert '<option value="staff">La línea de grabación del personal</option>' in page
     assert 'id="record-mic"' in page
     assert app.test_client().post("/simulator/api/call", json={"line": "other"}).status_code == 400
