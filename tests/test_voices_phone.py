@@ -241,3 +241,25 @@ def test_the_public_line_never_records_a_caller():
 
     found = Explorer(Routes(), "http://localhost/voice").run()
     assert [f.message for f in found.findings] == ["<Record>: the line must never record a caller"]
+
+
+def test_credentials_go_only_to_this_accounts_recording(api):
+    from ivr.staffline.recordings import RecordingUnavailable, TwilioRecordings
+
+    recordings = TwilioRecordings(ACCOUNT, TOKEN, api.base_url)
+    sid, url = api.recordings.add("CA" + "0" * 32, speak("hola"), 1)
+    assert recordings.fetch(sid, url)[:4] == b"RIFF"
+    twilio = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
+    assert recordings.is_ours(sid, twilio)  # what real Twilio sends: fetched at the base
+    for elsewhere in (
+        f"https://evil.example/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}",
+        f"{api.base_url}/2010-04-01/Accounts/AC{'6' * 32}/Recordings/{sid}",
+        url.replace(sid, "RE" + "0" * 32),
+    ):
+        with pytest.raises(RecordingUnavailable):
+            recordings.fetch(sid, elsewhere)
+    assert recordings.delete(sid) and not recordings.delete(sid)  # 204, then 404
+    with pytest.raises(RecordingUnavailable):
+        recordings.fetch(sid, url)  # gone for good
+    media = [path for method, path in api.recordings.requests if method == "GET"]
+    assert all(path.endswith(".wav") for path in media)

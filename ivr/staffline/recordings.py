@@ -1,12 +1,13 @@
 """Staff takes recorded by phone: fetched from Twilio once, then deleted from Twilio at once.
 
 A ``<Record>`` leaves the audio on Twilio's servers. The staff line fetches it right after
-the recording ends (``GET .../Recordings/{RE}.wav`` with HTTP Basic auth: the account SID
-and auth token, as Twilio requires for media), then deletes it (``DELETE
-.../Recordings/{RE}.json`` through twilio's own client), kept or not: nothing of a staffer's
-voice stays at Twilio. The URL is built from the RecordingSid and the account, never taken
-from the request, so the line's credentials only ever go to Twilio (or to
-``TWILIO_API_BASE``, the local fake the tests and development use).
+the recording ends (``GET {RecordingUrl}.wav`` with HTTP Basic auth: the account SID and auth
+token, as Twilio requires for media), then deletes it (``DELETE .../Recordings/{RE}.json``
+through twilio's own client), kept or not: nothing of a staffer's voice stays at Twilio. A
+RecordingUrl that is not exactly this account's recording at Twilio (or at
+``TWILIO_API_BASE``, the local fake the tests and development use) is refused, so the line's
+credentials never go anywhere else; the media is then fetched from ``TWILIO_API_BASE`` when it
+is set.
 
 In development without a Twilio account the recordings are in an in-process fake
 (``ivr/sim/recordings.py``, ``app.extensions["recordings_fake"]``), the same one the
@@ -65,10 +66,15 @@ class TwilioRecordings:
     def media_url(self, sid: str) -> str:
         return f"{self.base}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}.wav"
 
-    def fetch(self, sid: str) -> bytes:
-        """The recording's WAV; RecordingUnavailable if it cannot be had."""
+    def fetch(self, sid: str, recording_url: str | None = None) -> bytes:
+        """The recording's WAV from ``recording_url`` (the action request's RecordingUrl);
+        RecordingUnavailable if it cannot be had, or if that URL is not this account's
+        recording ``sid`` at Twilio (or at TWILIO_API_BASE): the account's credentials are
+        never sent anywhere else."""
         if not RECORDING_SID.fullmatch(sid or ""):
             raise RecordingUnavailable("not a recording SID")
+        if recording_url is not None and not self.is_ours(sid, recording_url):
+            raise RecordingUnavailable("RecordingUrl is not this account's recording")
         last = ""
         for attempt in range(FETCH_TRIES):
             try:
@@ -88,6 +94,11 @@ class TwilioRecordings:
             if attempt < FETCH_TRIES - 1:
                 time.sleep(FETCH_WAIT)
         raise RecordingUnavailable(f"the recording could not be fetched ({last})")
+
+    def is_ours(self, sid: str, recording_url: str) -> bool:
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
+        allowed = {TWILIO_API + path, self.base + path}
+        return recording_url.removesuffix(".wav").removesuffix(".mp3") in allowed
 
     def delete(self, sid: str) -> bool:
         """Delete it from Twilio; False (logged) if that failed."""
@@ -114,9 +125,13 @@ class InProcessRecordings:
     def _path(self, sid: str) -> str:
         return f"/2010-04-01/Accounts/{self.fake.account_sid}/Recordings/{sid}"
 
-    def fetch(self, sid: str) -> bytes:
+    def fetch(self, sid: str, recording_url: str | None = None) -> bytes:
         if not RECORDING_SID.fullmatch(sid or ""):
             raise RecordingUnavailable("not a recording SID")
+        if recording_url is not None and not recording_url.removesuffix(".wav").endswith(
+            self._path(sid)
+        ):
+            raise RecordingUnavailable("RecordingUrl is not this account's recording")
         status, _, body = self.fake.handle("GET", self._path(sid) + ".wav", self.auth)
         if status != 200:
             raise RecordingUnavailable(f"the recording could not be fetched (HTTP {status})")

@@ -373,7 +373,7 @@ def take() -> Response:
     data = None
     if recordings is not None:
         try:
-            data = recordings.fetch(sid)
+            data = recordings.fetch(sid, form.get("RecordingUrl", ""))
         except RecordingUnavailable as exc:
             log.warning("staff take not fetched: %s", exc)
         finally:
