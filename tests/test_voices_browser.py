@@ -170,3 +170,39 @@ def test_the_session_resumes_on_another_device(browser, server, page):
     # The refused take's answer (422) is the one expected "error": no script error, no CSP.
     assert [e for e in page.errors if "status of 422" not in e] == [], page.errors
     assert other.errors == [], other.errors
+
+
+def test_the_browser_phone_plays_a_staff_call_with_the_microphone(browser, server, app):
+    """The browser phone rings the staff line: keys the PIN, picks English (a session nobody
+    started), records its first part from the (fake) microphone, # ends it, hears it back
+    and keeps it."""
+    from playwright.sync_api import expect
+
+    with app.app_context():
+        pin = app.extensions["staff_pins"].set_pin("maria")
+        studio = app.extensions["studio"]
+        before = {t.id for t in studio.takes("en")}
+    page = new_page(browser, server)
+    page.goto("/simulator?speed=8")
+    page.select_option("#line", "staff")
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#captions")).to_contain_text("Key your phone PIN")
+    for key in pin + "#":
+        page.click(f'.key[data-key="{key}"]')
+    expect(page.locator("#captions")).to_contain_text("To record in English, press 3.")
+    page.click('.key[data-key="3"]')
+    expect(page.locator("#record")).to_be_visible()
+    fits(page, "phone-record")
+    page.get_by_role("button", name="Speak into the microphone").click()
+    expect(page.locator("#status")).to_contain_text("Recording from the microphone")
+    page.wait_for_timeout(2500)
+    page.click('.key[data-key="#"]')
+    expect(page.locator("#captions")).to_contain_text("To keep it, press 1.")
+    page.click('.key[data-key="1"]')
+    expect(page.locator("#captions")).to_contain_text("Kept.")
+    page.get_by_role("button", name="Hang up").click()
+    with app.app_context():
+        kept = [t for t in studio.takes("en") if t.id not in before]
+    assert [(t.via, t.status, t.author) for t in kept] == [("phone", "draft", "maria")]
+    assert app.extensions["recordings_fake"].kept() == []
+    page.context.close()

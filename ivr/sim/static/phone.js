@@ -284,9 +284,10 @@
     });
     recorder.start();
     status(say("recording"));
-    // The line stops listening at maxLength, as Twilio does.
+    // The line stops listening at maxLength, as Twilio does (in real time: a voice cannot be
+    // recorded faster, whatever the speed control says).
     setTimeout(() => { if (recorder.state !== "inactive") recorder.stop(); },
-      (recording.wait.maxLength * 1000) / speed);
+      recording.wait.maxLength * 1000);
   });
 
   $("record-silence").addEventListener("click", () => sendRecording(null, "timeout"));
