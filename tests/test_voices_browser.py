@@ -202,7 +202,7 @@ def test_the_browser_phone_plays_a_staff_call_with_the_microphone(browser, serve
     page = new_page(browser, server)
     page.goto("/simulator?speed=8")
     page.select_option("#line", "staff")
-    page.get_by_role("button", name="Call").click()
+    page.get_by_role("button", name="Call", exact=True).click()
     expect(page.locator("#captions")).to_contain_text("Key your phone PIN")
     for key in pin + "#":
         page.click(f'.key[data-key="{key}"]')
