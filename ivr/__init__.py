@@ -95,6 +95,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .console import init_app as init_console
 
     init_console(app)  # the staff console at /admin (sets g.staff_user for the simulator)
+    from . import staffline
+
+    staffline.init_app(app)  # human voices: recording sessions, the staff line /voice/staff
     from .console import needs
 
     needs.init_app(app)  # "What callers need" at /admin/needs, behind the console's login

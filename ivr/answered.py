@@ -26,6 +26,7 @@ from .security import FORM_KEY, TEST_CALL_KEY, form_fields
 log = logging.getLogger(__name__)
 
 STEP_PREFIX = voice.bp.url_prefix + "/"
+STAFF = "/voice/staff"  # the staff recording line (ivr/staffline): never a cached answer
 
 
 class CachedAnswers:
@@ -79,7 +80,7 @@ class CachedAnswers:
             voice.log_answered(voice.tag(self.salt, form.get("CallSid", "")), snapshot.pack.version)
             return found[0].encode("utf-8")
         node = path[len(STEP_PREFIX) :] if path.startswith(STEP_PREFIX) else ""
-        if not node or "/" in node or path in (voice.FALLBACK_PATH, voice.STATUS_PATH):
+        if not node or "/" in node or path in (voice.FALLBACK_PATH, voice.STATUS_PATH, STAFF):
             return None
         args: dict[str, str] = {}
         for name, value in form_fields(environ.get("QUERY_STRING", "").encode("latin-1")):

@@ -54,8 +54,9 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "TWILIO_ACCOUNT_SID": (
         "",
         "The account (`AC…`) that sends callers the numbers by text message (Messages API, "
-        "authenticated with `TWILIO_AUTH_TOKEN`). Empty: no text is offered (in development "
-        "they go to the simulators' fake Messages API).",
+        "authenticated with `TWILIO_AUTH_TOKEN`), and whose staff takes recorded by phone "
+        "(/voice/staff) are fetched and then deleted. Empty: no text is offered and no phone "
+        "take can be kept (in development both go to the simulators' fakes).",
     ),
     "TWILIO_SMS_FROM": (
         "",

@@ -58,6 +58,18 @@ EXPECTED = {
     "console.hours": SPEAKER,
     "console.callbacks": SPEAKER,  # callback totals only
     "console.organization": SPEAKER,  # one organization's page in the directory
+    # the recording session: recording, one's own PIN, publishing one's own takes (everyone's
+    # takes need an editor: checked in the view, tests/test_voices_console.py)
+    "console.studio_home": SPEAKER,
+    "console.studio_pin": SPEAKER,
+    "console.studio_session": SPEAKER,
+    "console.studio_prompts": SPEAKER,
+    "console.studio_take": SPEAKER,
+    "console.studio_take_audio": SPEAKER,
+    "console.studio_keep": SPEAKER,
+    "console.studio_again": SPEAKER,
+    "console.studio_skip": SPEAKER,
+    "console.studio_publish": SPEAKER,
     # editors and administrators
     "console.save_text": EDITOR,
     "console.rebuild": EDITOR,

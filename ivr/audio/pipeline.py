@@ -9,6 +9,7 @@ trimmed to :data:`PAD_MS` and its active speech level set to
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
+from pydub.utils import audioop  # the stdlib's, or pydub's own where it is gone
 
-from .loudness import SILENCE_DBOV, TARGET_DBOV, active_speech_level
+from .loudness import SILENCE_DBOV, TARGET_DBOV, Level, active_speech_level
 
 SAMPLE_RATE = 8000
 ACCEPTED_FORMATS = ("wav", "mp3", "m4a", "ogg", "webm", "flac")
@@ -78,15 +80,21 @@ def to_telephony(
             f"is silent: no sound louder than {SILENCE_DBOV:.0f} dBov "
             "(check the microphone was on and the right file was chosen)"
         )
-    speech = _trim(speech, level.active_dbov)
-    gain = min(TARGET_DBOV - level.active_dbov, PEAK_CEILING_DBOV - level.peak_dbov)
-    speech = speech.apply_gain(gain)
+    speech, gain = prepare(speech, level)
     return TelephonyAudio(
         data=_encode(speech),
         duration=round(len(speech) / 1000, 3),
         level_dbov=level.active_dbov + gain,
         gain_db=gain,
     )
+
+
+def prepare(speech: AudioSegment, level: Level) -> tuple[AudioSegment, float]:
+    """Decoded speech trimmed to :data:`PAD_MS` of silence at each end and levelled: the
+    steps every prompt goes through (``level`` measured on ``speech``). With the gain."""
+    speech = _trim(speech, level.active_dbov)
+    gain = min(TARGET_DBOV - level.active_dbov, PEAK_CEILING_DBOV - level.peak_dbov)
+    return speech.apply_gain(gain), gain
 
 
 def _read(source: bytes | Path | str, max_bytes: int) -> bytes:
@@ -166,3 +174,73 @@ def decode_telephony(data: bytes) -> AudioSegment:
     """Decode a finished prompt back to 16-bit PCM (for checks, tests and the benchmark)."""
     return AudioSegment.from_file(io.BytesIO(data), codec="pcm_mulaw")
 
+
+
+def decode(data: bytes, max_seconds: float = MAX_SECONDS) -> AudioSegment:
+    """Any accepted upload (bytes) decoded to 8 kHz mono 16-bit PCM, at most
+    ``max_seconds`` (AudioRejected when it does not decode, is empty or too large). A WAV
+    already in that form (what a phone call records) is read here, without ffmpeg."""
+    data = _read(data, MAX_BYTES)
+    fmt, samples = _wav_chunks(data)
+    if fmt == (1, 1, SAMPLE_RATE) and samples is not None and _bits(data) == 16:
+        if len(samples) < 2:
+            raise AudioRejected("contains no audio (0 seconds)")
+        limit = int((max_seconds + 1) * SAMPLE_RATE) * 2
+        return AudioSegment(
+            data=samples[: min(limit, len(samples) // 2 * 2)],
+            sample_width=2,
+            frame_rate=SAMPLE_RATE,
+            channels=1,
+        )
+    return _decode(data, max_seconds)
+
+
+def _bits(data: bytes) -> int:
+    at = data.find(b"fmt ")
+    return struct.unpack("<H", data[at + 22 : at + 24])[0] if at >= 0 else 0
+
+
+def read_ulaw(data: bytes) -> AudioSegment:
+    """8 kHz mono μ-law WAV (what this pipeline writes) as 16-bit PCM, decoded here without
+    ffmpeg: a prompt is spliced from dozens of clips (ivr/audio/splice.py), and a process
+    per clip would take seconds. Any other WAV goes through :func:`decode_telephony`."""
+    fmt, samples = _wav_chunks(data)
+    if fmt is None or samples is None or fmt != (7, 1, SAMPLE_RATE):
+        return decode_telephony(data).set_sample_width(2).set_channels(1)
+    return AudioSegment(
+        data=audioop.ulaw2lin(samples, 2), sample_width=2, frame_rate=SAMPLE_RATE, channels=1
+    )
+
+
+def ulaw_wav(segment: AudioSegment) -> bytes:
+    """16-bit PCM as an 8 kHz mono μ-law WAV laid out as ffmpeg writes it (``fmt `` of 18
+    bytes, ``fact``, ``data``), made here without a process; the same samples always make
+    the same bytes."""
+    pcm = segment.set_frame_rate(SAMPLE_RATE).set_channels(1).set_sample_width(2).raw_data
+    body = audioop.lin2ulaw(pcm, 2)
+    fmt = struct.pack("<HHIIHHH", 7, 1, SAMPLE_RATE, SAMPLE_RATE, 1, 8, 0)
+    chunks = b"".join(
+        [
+            b"fmt " + struct.pack("<I", len(fmt)) + fmt,
+            b"fact" + struct.pack("<II", 4, len(body)),
+            b"data" + struct.pack("<I", len(body)) + body,
+        ]
+    )
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
+
+
+def _wav_chunks(data: bytes) -> tuple[tuple[int, int, int] | None, bytes | None]:
+    """(format tag, channels, sample rate) and the sample bytes of a RIFF WAVE file."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None, None
+    fmt = samples = None
+    at = 12
+    while at + 8 <= len(data):
+        name, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
+        body = data[at + 8 : at + 8 + size]
+        if name == b"fmt " and size >= 16:
+            fmt = tuple(struct.unpack("<HHI", body[:8]))
+        elif name == b"data":
+            samples = body
+        at += 8 + size + (size & 1)
+    return fmt, samples  # type: ignore[return-value]

@@ -62,7 +62,7 @@ IDLE_MINUTES = 60.0
 TOUCH_EVERY = 30.0
 LANGUAGES = ("es", "en")
 
-SPEAKER = "speaker"  # records takes in the recording session; publishes nothing
+SPEAKER = "speaker"  # records takes in the recording session; publishes only their own
 EDITOR = "editor"  # words, numbers, hours, dates, drafts, publishing, undoing one change
 ADMINISTRATOR = "administrator"  # everything: accounts, roles, PINs, limits, old versions
 ROLES = (SPEAKER, EDITOR, ADMINISTRATOR)  # each role may do all the ones before it may

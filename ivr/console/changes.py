@@ -38,6 +38,7 @@ ACTIONS = {
     "publish_seed": lazy_gettext("Went back to the installed content"),
     "undo_version": lazy_gettext("Undid one change"),
     "mark_reviewed": lazy_gettext("Checked the words as a native speaker"),
+    "publish_takes": lazy_gettext("Published recording-session takes"),
     # Accounts (areas/accounts.py, the CLI): no version, only the audit log.
     "account_add": lazy_gettext("Made an account"),
     "account_role": lazy_gettext("Changed the role of an account"),

@@ -97,7 +97,9 @@ ROLE_NAMES = {
     ADMINISTRATOR: lazy_gettext("administrator"),
 }
 ROLE_DUTIES = {
-    SPEAKER: lazy_gettext("records the prompts in the recording session; publishes nothing"),
+    SPEAKER: lazy_gettext(
+        "records the prompts in the recording session and publishes their own takes"
+    ),
     EDITOR: lazy_gettext(
         "also changes words, numbers, hours and dates, publishes, and undoes a change"
     ),

@@ -37,7 +37,7 @@ bp = Blueprint(
 # Reachable without a login: the login form itself and its stylesheet (no data in either).
 PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.choose_language"})
 # Audio uploads are far bigger than a Twilio webhook (the app-wide limit).
-UPLOAD_ENDPOINTS = frozenset({"console.upload_recording"})
+UPLOAD_ENDPOINTS = frozenset({"console.upload_recording", "console.studio_take"})
 MAX_UPLOAD = 20 * 1024 * 1024
 CSP = (
     "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "

@@ -232,3 +232,37 @@ destination_checks = sa.Table(
     sa.Column("call_sid", sa.String(34), nullable=True),
     sa.Index("destination_checks_number", "number_id", "id"),
 )
+
+# -- human voices (ivr/publish/studio.py; phone PINs are staff.phone_pin_hash) -------------
+
+# Takes of a recording session: one clip's words (ivr/audio/splice.py) said by one speaker,
+# checked and converted for the phone. 'pending' (a phone take waiting for "1 keep"), 'draft'
+# (kept, not yet heard by callers) or 'published' (in the version ``version_id`` made).
+voice_takes = sa.Table(
+    "voice_takes",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("lang", sa.String(16), nullable=False),
+    sa.Column("clip", sa.String(16), nullable=False),  # splice.clip_key(lang, words)
+    sa.Column("words", sa.Text, nullable=False),  # the spoken words it says
+    sa.Column("author", sa.String(40), nullable=False),
+    sa.Column("via", sa.String(8), nullable=False),  # 'browser' | 'phone'
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("duration", sa.Float, nullable=False),
+    sa.Column("checks", sa.JSON, nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Index("voice_takes_clip", "lang", "clip"),
+    sa.Index("voice_takes_author", "author", "lang", "status"),
+)
+
+# Where a speaker's session of one language stands, on any device: the clips they skipped.
+voice_progress = sa.Table(
+    "voice_progress",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("lang", sa.String(16), primary_key=True),
+    sa.Column("skipped", sa.JSON, nullable=False),
+    sa.Column("updated", sa.String(32), nullable=False),
+)

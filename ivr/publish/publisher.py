@@ -8,10 +8,13 @@ audit entry committed together, or nothing). Nothing here knows about HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..audio.catalogue import AudioCatalogue
+from ..audio.manifest import Entry
+from ..content import ContentPack
 from ..content.store import ContentStore
 from ..db import Database
 from .history import History
@@ -59,6 +62,11 @@ class Publisher:
         # Reading what the line serves (transaction.py).
         self.pack = tx.pack
         self.live_version = tx.live_version
+
+        # Finished audio kept, and several prompts' audio published as one version (the
+        # recording session, ivr/publish/studio.py, which also sets ``human_audio``).
+        self.store_audio = tx.store_audio
+        self.publish_audio = tx.publish_entries
 
         # Words, numbers, organizations and checked dates (words_and_numbers.py).
         words = WordsAndNumbers(tx)
@@ -125,6 +133,16 @@ class Publisher:
     @tts_engine.setter
     def tts_engine(self, engine: str) -> None:
         self.tx.tts_engine = engine
+
+    @property
+    def human_audio(self) -> Callable[[ContentPack, Entry], Entry | None] | None:
+        """Set by the Studio: a spliced human-voiced prompt remade for the would-be pack (a
+        number changed) with the same takes, so it is re-spliced in the same commit."""
+        return self.tx.human_audio
+
+    @human_audio.setter
+    def human_audio(self, make: Callable[[ContentPack, Entry], Entry | None] | None) -> None:
+        self.tx.human_audio = make
 
     @property
     def tts_client(self) -> Any | None:

@@ -83,6 +83,10 @@ class Transaction:
         self.tts_client = tts_client
         self.versions_store = live.versions
         self.audit = AuditLog(db)
+        # Human-voiced prompts with spliced numbers (ivr.publish.studio sets it): given the
+        # would-be pack and such a prompt's entry, the same takes with the new number, or
+        # None (a word has no take: the recording is left out of date, like any other).
+        self.human_audio: Callable[[ContentPack, Entry], Entry | None] | None = None
 
     # -- what a change starts from -----------------------------------------------------------
 
@@ -190,6 +194,20 @@ class Transaction:
 
         return self.publish(author, action, edit)
 
+    def publish_entries(
+        self, entries: list[Entry], *, author: str, action: str, what: str, summary: str
+    ) -> Version:
+        """Publish several prompts' stored audio (:meth:`store_audio`) as ONE version (a
+        recording session's takes): audit-logged and undoable like every change."""
+
+        def edit(base: Base) -> tuple[edits.Edit, Manifest]:
+            new = Manifest(dict(base.manifest.entries))
+            for entry in entries:
+                new.put(entry)
+            return edits.Edit(base.files, one_line(what, 120), summary), new
+
+        return self.publish(author, action, edit)
+
     # -- audio a change publishes ---------------------------------------------------------------
 
     def store_audio(
@@ -246,7 +264,13 @@ class Transaction:
         for lang, prompt_id, words in _stale_computer_audio(pack, manifest):
             if (lang, prompt_id) not in altered:
                 continue
+            entry = manifest.get(lang, prompt_id)
             try:
+                if entry is not None and entry.staff_recorded:  # a human voice, numbers spliced
+                    human = self.human_audio(pack, entry) if self.human_audio else None
+                    if human is not None:
+                        built[(lang, prompt_id, words)] = human
+                    continue
                 built[(lang, prompt_id, words)] = self.synthesize(pack, lang, prompt_id)
             except Exception:  # the change still goes out; callers hear it as before
                 log.exception("no computer audio for %s %s; it stays out of date", lang, prompt_id)
@@ -265,13 +289,20 @@ def spoken_text(pack: ContentPack, lang: str, prompt_id: str) -> str:
 
 def _stale_computer_audio(pack: ContentPack, manifest: Manifest) -> list[tuple[str, str, str]]:
     """(language, prompt, spoken words) of every prompt whose computer-made audio speaks
-    other words than the pack's. Staff recordings are left for staff to record again, and
-    prompts with no audio at all are left to ``make_audio``."""
+    other words than the pack's. Staff recordings are left for staff to record again (except
+    those whose numbers are spliced in: ``Transaction.human_audio`` puts the new number in the
+    same voice, in the same commit), and prompts with no audio at all are left to
+    ``make_audio``."""
     stale = []
     for language in pack.languages:
         for prompt_id, words in pack.spoken(language.code).items():
             entry = manifest.get(language.code, prompt_id)
-            if entry is not None and not entry.staff_recorded and not entry.speaks(words):
+            spliced = entry is not None and bool(entry.source.get("spliced"))
+            if (
+                entry is not None
+                and (not entry.staff_recorded or spliced)
+                and not entry.speaks(words)
+            ):
                 stale.append((language.code, prompt_id, words))
     return stale
 

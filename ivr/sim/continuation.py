@@ -9,7 +9,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import events as ev
-from .emulator import Call, DialWait, GatherWait, Position, StatusCallback
+from .emulator import Call, DialWait, GatherWait, Position, RecordWait, StatusCallback
 from .media import MediaLibrary
 from .signing import CallParty
 from .transport import Transport
@@ -21,7 +21,7 @@ class BadToken(Exception):
     pass
 
 
-def dump(secret: str, call: Call, wait: GatherWait | DialWait) -> str:
+def dump(secret: str, call: Call, wait: GatherWait | DialWait | RecordWait) -> str:
     party = call.party
     data = {
         "url": wait.position.url,
@@ -46,7 +46,7 @@ def dump(secret: str, call: Call, wait: GatherWait | DialWait) -> str:
 
 def load(
     secret: str, token: str, transport: Transport, *, auth_token: str, media: MediaLibrary
-) -> tuple[Call, GatherWait | DialWait]:
+) -> tuple[Call, GatherWait | DialWait | RecordWait]:
     """The call and the wait the token describes; BadToken if it was not made here."""
     try:
         data = URLSafeSerializer(secret, salt=SALT).loads(token)
@@ -69,6 +69,6 @@ def load(
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
         raise BadToken(str(exc)) from exc
     wait = call.wait_at(position)
-    if not isinstance(wait, GatherWait | DialWait):
-        raise BadToken("the token does not point at a <Gather> or <Dial>")
+    if not isinstance(wait, GatherWait | DialWait | RecordWait):
+        raise BadToken("the token does not point at a <Gather>, <Dial> or <Record>")
     return call, wait

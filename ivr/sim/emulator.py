@@ -97,11 +97,40 @@ class DialWait:
 
 
 @dataclass(frozen=True)
+class RecordWait:
+    """A <Record>: the beep has sounded and the line listens to the caller."""
+
+    position: Position
+    action: str
+    method: str
+    timeout: int  # seconds of silence that end it (0: never)
+    finish_on_key: str  # keys that end it
+    max_length: int
+    play_beep: bool
+    trim: bool  # trim-silence (the default) or do-not-trim
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What the caller says at a <Record>: audio in any format pydub reads (None: nothing),
+    and how it ended: a key of finishOnKey, "timeout" (silence), or "hangup"."""
+
+    audio: bytes | None
+    ended_by: str = "#"
+
+
+@dataclass(frozen=True)
 class Ended:
     reason: str
 
 
-Wait = GatherWait | DialWait | Ended
+Wait = GatherWait | DialWait | RecordWait | Ended
+
+
+class RecordingStore(Protocol):
+    """Where a <Record> is kept (a fake of Twilio's Recordings REST resource)."""
+
+    def add(self, call_sid: str, audio: bytes, duration: int) -> tuple[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,9 @@ class Caller(Protocol):
     ) -> Press | str | None | HangUp: ...
 
     def dial(self, dial: DialWait, transcript: ev.Transcript) -> DialResult | str | HangUp: ...
+
+    # Only callers of the staff recording line need it (the line never records callers):
+    # def record(self, record: RecordWait, transcript) -> RecordResult | bytes | None | HangUp
 
 
 @dataclass(frozen=True)
@@ -152,8 +184,11 @@ class Call:
         start_params: Mapping[str, str] | None = None,
         status_callback: StatusCallback | None = None,
         after_answer: Callable[[], bool] | None = None,
+        recordings: RecordingStore | None = None,
     ) -> None:
         self.transport = transport
+        # Where <Record> keeps audio: given, or the transport's (in-process development).
+        self.recordings = recordings or getattr(transport, "recordings", None)
         # The number's Fallback URL: Twilio posts there (same form, plus ErrorUrl and
         # ErrorCode) when a webhook fails, and plays what it answers instead.
         self.fallback_url = fallback_url
@@ -190,9 +225,14 @@ class Call:
         self._fail(f"call still going after {max_waits} gathers and dials", self.url)
         return self.transcript
 
-    def answer(self, wait: GatherWait | DialWait, caller: Caller) -> Wait:
+    def answer(self, wait: GatherWait | DialWait | RecordWait, caller: Caller) -> Wait:
         if isinstance(wait, GatherWait):
             return self.answer_gather(wait, caller.press(wait, self.transcript))
+        if isinstance(wait, RecordWait):
+            record = getattr(caller, "record", None)
+            if record is None:
+                return self.answer_record(wait, HANG_UP)
+            return self.answer_record(wait, record(wait, self.transcript))
         return self.answer_dial(wait, caller.dial(wait, self.transcript))
 
     def start(self) -> Wait:
@@ -294,6 +334,56 @@ class Call:
         }
         return self._execute(self._request(wait.action, wait.method, params), 0)
 
+    # -- <Record> -------------------------------------------------------------------------------
+
+    def answer_record(self, wait: RecordWait, reply: RecordResult | bytes | None | HangUp) -> Wait:
+        """The caller spoke (or not). As Twilio: the recording is stored, then the action is
+        requested with RecordingUrl, RecordingSid, RecordingDuration and Digits (the key
+        that ended it, "hangup", or empty after silence or maxLength). A recording with no
+        audio makes no request: the call goes on with the next verb (Twilio's documented
+        rule for an empty recording). A caller who hangs up still gets the action request
+        (Digits=hangup, CallStatus=completed), whose answer is ignored."""
+        if isinstance(reply, HangUp):
+            reply = RecordResult(None, "hangup")
+        elif reply is None or isinstance(reply, bytes):
+            reply = RecordResult(reply or None, "#" if reply else "timeout")
+        ended_by = reply.ended_by
+        if ended_by not in ("timeout", "hangup") and ended_by not in wait.finish_on_key:
+            raise ValueError(f"{ended_by!r} does not end this <Record>")
+        if wait.play_beep:
+            self._hear(ev.Pause(0.0, 0.5, 0.5), 0.5)  # the beep
+        wav, seconds = b"", 0.0
+        if reply.audio:
+            from .recordings import as_twilio_wav
+
+            wav, seconds = as_twilio_wav(reply.audio, wait.max_length, wait.trim)
+        self.transcript.clock = round(self.transcript.clock + seconds, 3)
+        if ended_by == "timeout":
+            self.transcript.clock += wait.timeout
+        digits = "" if ended_by == "timeout" else ended_by
+        if not wav or seconds <= 0:
+            self._emit(ev.Record, 0.0, digits, "", wait.action)
+            if ended_by == "hangup":
+                return self._hangup("caller hung up")
+            position = wait.position
+            return self._execute(self._document_at(position), position.index + 1)
+        if self.recordings is None:
+            return self._fail("<Record> needs a recordings store (a fake Twilio REST API)", "")
+        duration = max(1, round(seconds))
+        sid, url = self.recordings.add(self.party.call_sid, wav, duration)
+        self._emit(ev.Record, seconds, digits, sid, wait.action)
+        status = "completed" if ended_by == "hangup" else "in-progress"
+        params = self.party.base_params(status) | {
+            "RecordingUrl": url,
+            "RecordingSid": sid,
+            "RecordingDuration": str(duration),
+            "Digits": digits,
+        }
+        document = self._request(wait.action, wait.method, params)
+        if ended_by == "hangup":
+            return self._hangup("caller hung up")
+        return self._execute(document, 0)
+
     # -- executing a document -------------------------------------------------------------------
 
     def _execute(self, document: _Document | None, index: int) -> Wait:
@@ -311,6 +401,8 @@ class Call:
                 return self._gather_wait(position, verb)
             elif verb.tag == "Dial":
                 return self._dial_wait(position, verb)
+            elif verb.tag == "Record":
+                return self._record_wait(position, verb)
             elif verb.tag == "Redirect":
                 url = urljoin(document.url, (verb.text or "").strip())
                 method = self._method(verb, document.url)
@@ -351,6 +443,31 @@ class Call:
             finish_on_key=finish_on_key,
             action_on_empty_result=empty_result == "true",
             dtmf="dtmf" in verb.get("input", "dtmf").split(),
+        )
+
+    def _record_wait(self, position: Position, verb: ET.Element) -> RecordWait:
+        url = position.url
+        finish = verb.get("finishOnKey", "1234567890*#")
+        if set(finish) - DTMF_KEYS:
+            self._error(f"<Record finishOnKey={finish!r}> has keys a phone has not", url)
+            finish = "1234567890*#"
+        trim = verb.get("trim", "trim-silence")
+        if trim not in ("trim-silence", "do-not-trim"):
+            self._error(f"<Record trim={trim!r}> is not trim-silence or do-not-trim", url)
+        beep = verb.get("playBeep", "true")
+        if beep not in ("true", "false"):
+            self._error(f"<Record playBeep={beep!r}> is not true/false", url)
+        return RecordWait(
+            position=position,
+            # No action: Twilio requests the current document again
+            # (https://www.twilio.com/docs/voice/twiml/record#action).
+            action=urljoin(url, verb.get("action", "")),
+            method=self._method(verb, url),
+            timeout=self._int(verb, "timeout", 5, url, minimum=0),
+            finish_on_key=finish,
+            max_length=self._int(verb, "maxLength", 3600, url, minimum=1),
+            play_beep=beep != "false",
+            trim=trim != "do-not-trim",
         )
 
     def _dial_wait(self, position: Position, verb: ET.Element) -> Wait:

@@ -95,6 +95,16 @@ class Dial(Event):
 
 
 @dataclass(frozen=True)
+class Record(Event):
+    """The end of a <Record>: how long the recording is and how it ended."""
+
+    seconds: float
+    digits: str  # the finishOnKey key, "hangup", or "" (silence or maxLength ended it)
+    sid: str  # RecordingSid ("" when nothing was recorded: no action request)
+    action: str
+
+
+@dataclass(frozen=True)
 class Redirect(Event):
     url: str
     method: str

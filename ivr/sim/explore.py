@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from . import events as ev
-from .emulator import DIAL_OUTCOMES, Call, DialWait, Ended, GatherWait, Wait
+from .emulator import DIAL_OUTCOMES, Call, DialWait, Ended, GatherWait, RecordWait, Wait
 from .media import MediaLibrary
 from .transport import Transport
 
@@ -104,6 +104,10 @@ class Explorer:
         while queue:
             wait, path, lang = queue.popleft()
             if isinstance(wait, Ended):
+                continue
+            if isinstance(wait, RecordWait):
+                # Only the staff line (/voice/staff) records; the public line never does.
+                self._find(path, "<Record>: the line must never record a caller")
                 continue
             key = _state_key(wait)
             if key in seen:

@@ -12,7 +12,8 @@ two transports put the twilio client in front of it:
   would arrive (`FakeMessagesApi.inbox`), exactly as twilio's client encoded it.
 - `FakeTwilioApi`: a small real HTTP server on 127.0.0.1 (a free port) for the tests, which
   program the next answers — 400, 429, 500 with Twilio's error JSON, or no answer at all —
-  and read back every request exactly as it arrived.
+  and read back every request exactly as it arrived. It also serves the Recordings resource
+  (`.recordings`, ivr/sim/recordings.py) the emulator's <Record> fills: media GET and DELETE.
 
 Messages are kept in memory only, by the number they were sent to (a simulated caller's), and
 an inbox read takes them out.
@@ -36,6 +37,7 @@ from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 
 from .calls import FakeCalls
+from .recordings import FakeRecordings
 
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC[0-9a-f]{32})/Messages\.json$")
 DEV_ACCOUNT = "AC" + "0" * 32  # development's stand-in account (no Twilio account needed)
@@ -203,9 +205,26 @@ class FakeTwilioApi(FakeMessagesApi):
                 _send(self, *answered)
 
             def do_GET(self) -> None:
+                if api.recordings is not None and api.recordings.handles(self.path):
+                    return _send_raw(self, *api.recordings.handle("GET", self.path, self._auth()))
                 _send(self, 405, {"code": 20004, "message": "Method not allowed"})
 
+            def do_DELETE(self) -> None:
+                # The Recordings resource (ivr/sim/recordings.py): staff takes by phone.
+                if api.recordings is not None and api.recordings.handles(self.path):
+                    return _send_raw(
+                        self, *api.recordings.handle("DELETE", self.path, self._auth())
+                    )
+                _send(self, 405, {"code": 20004, "message": "Method not allowed"})
+
+            def _auth(self) -> tuple[str, str] | None:
+                return _basic_auth(self.headers.get("Authorization", ""))
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # Recordings made with <Record> by the emulator, at this server's own base URL.
+        self.recordings: FakeRecordings | None = FakeRecordings(
+            self.account_sid, self.auth_token, self.base_url
+        )
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -233,6 +252,16 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: dict) -> None:
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+def _send_raw(handler: BaseHTTPRequestHandler, status: int, kind: str, body: bytes) -> None:
+    handler.send_response(status)
+    if kind:
+        handler.send_header("Content-Type", kind)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if body:
+        handler.wfile.write(body)
 
 
 def _error(status: int) -> dict:

@@ -3,10 +3,13 @@
     python -m ivr.sim.phone                      # in-process, the app in development mode
     python -m ivr.sim.phone --url http://127.0.0.1:5000 --token "$TWILIO_AUTH_TOKEN"
     printf '1\\n\\n2\\n' | python -m ivr.sim.phone --mute
+    python -m ivr.sim.phone --staff              # the staff recording line (in-process)
 
 Each line typed is the keys pressed at one menu; an empty line is silence (the menu times
 out). At a transfer the line typed picks how it ends: Enter or c = completed, b = busy,
-n = no answer, f = failed. `q` or end of input hangs up.
+n = no answer, f = failed. When the staff line records, the line typed is a sound file to
+say, `m` to speak into the microphone (arecord, until Enter), or Enter for silence. `q` or
+end of input hangs up.
 """
 
 from __future__ import annotations
@@ -16,12 +19,24 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TextIO
 
 from . import events as ev
 from .captions import Captions, no_captions, pack_captions, server_captions
 from .connect import connect
-from .emulator import DTMF_KEYS, HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
+from .emulator import (
+    DTMF_KEYS,
+    HANG_UP,
+    Call,
+    DialResult,
+    DialWait,
+    GatherWait,
+    HangUp,
+    Press,
+    RecordResult,
+    RecordWait,
+)
 from .media import MediaLibrary
 from .player import Player
 from .signing import CallParty, new_sid
@@ -96,6 +111,57 @@ class TerminalCaller:
                 return OUTCOMES[line.lower()]
             self._say("  one of: c b n f")
 
+    def record(self, wait: RecordWait, transcript: ev.Transcript) -> RecordResult | HangUp:
+        """A staff call's <Record>: a sound file, the microphone, or silence."""
+        self.show(transcript)
+        self._say(f"  RECORDING (at most {wait.max_length} s; # ends it)")
+        while True:
+            line = self._ask("  sound file, m = microphone, Enter = silence, q = hang up> ")
+            if line is None or line.lower() == "q":
+                return HANG_UP
+            if not line:
+                self._say("  ...silence")
+                return RecordResult(None, "timeout")
+            if line.lower() == "m":
+                audio = self._microphone(wait.max_length)
+                if audio is not None:
+                    return RecordResult(audio, "#")
+                continue
+            path = Path(line).expanduser()
+            try:
+                return RecordResult(path.read_bytes(), "#")
+            except OSError as error:
+                self._say(f"  cannot read {path}: {error.strerror}")
+
+    def _microphone(self, max_seconds: int) -> bytes | None:
+        arecord = shutil.which("arecord")
+        if arecord is None:
+            self._say("  no microphone here (arecord is not installed): give a sound file")
+            return None
+        recorder = subprocess.Popen(
+            [
+                arecord,
+                "-q",
+                "-f",
+                "S16_LE",
+                "-r",
+                "8000",
+                "-c",
+                "1",
+                "-t",
+                "wav",
+                "-d",
+                str(max_seconds),
+                "-",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._ask("  recording... press Enter to stop> ")
+        recorder.terminate()
+        audio, _ = recorder.communicate()
+        return audio or None
+
     # -- output ---------------------------------------------------------------------------------
 
     def show(self, transcript: ev.Transcript) -> None:
@@ -114,6 +180,10 @@ class TerminalCaller:
             self._say("  (no key pressed: the menu timed out)")
         elif isinstance(event, ev.Dial):
             self._say(f"  TRANSFER {event.outcome.upper()}")
+        elif isinstance(event, ev.Record):
+            self._say(
+                f"  (recorded {event.seconds:.1f} s)" if event.sid else "  (nothing recorded)"
+            )
         elif isinstance(event, ev.Text):
             self._say("  TEXT MESSAGE to your phone:")
             for line in event.body.splitlines():
@@ -180,9 +250,23 @@ def main(
     parser.add_argument("--mute", action="store_true", help="captions only, play no sound")
     parser.add_argument("--lang-key", help="press this key at the first menu (the language menu)")
     parser.add_argument("--from", dest="caller", default="+15017122661", help="caller's number")
+    parser.add_argument(
+        "--staff",
+        action="store_true",
+        help="call the staff recording line (/voice/staff); in-process only, where the "
+        "development fake of Twilio's Recordings API keeps the takes",
+    )
     args = parser.parse_args(argv)
 
     line = connect(args.url, args.token)
+    url = line.url + "/staff" if args.staff else line.url
+    if args.staff and getattr(line.transport, "recordings", None) is None:
+        print(
+            "The staff line records through a fake of Twilio's Recordings API, which only the "
+            "in-process line has: leave out --url.",
+            file=stdout,
+        )
+        return 2
     transport, pack = line.transport, line.pack
     names, voices = {}, {}
     if pack is not None:
@@ -209,12 +293,12 @@ def main(
     )
     call = Call(
         transport,
-        line.url,
+        url,
         auth_token=line.token,
         party=CallParty(caller=args.caller, call_sid=new_sid("CA")),
         media=MediaLibrary(transport),
     )
-    print(f"Calling {line.url} ...", file=stdout, flush=True)
+    print(f"Calling {url} ...", file=stdout, flush=True)
     transcript = call.run(caller)
     caller.show(transcript)
     return 1 if transcript.errors else 0

@@ -71,6 +71,12 @@ class FlaskTransport:
         outbox = self.app.extensions.get("sms_outbox")
         return outbox.inbox(number) if outbox is not None else []
 
+    @property
+    def recordings(self) -> object | None:
+        """Where <Record> keeps audio in development: the app's in-process fake of Twilio's
+        Recordings resource (ivr/staffline), which the app fetches takes from."""
+        return self.app.extensions.get("recordings_fake")
+
 
 class HttpTransport:
     """Requests over real HTTP, through one connection pool per transport.

@@ -12,6 +12,8 @@ staff console marks by setting `g.staff_user` in a `before_request` hook.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import secrets
@@ -33,7 +35,7 @@ from flask import (
 from . import continuation
 from . import events as ev
 from .captions import pack_captions
-from .emulator import Call, DialWait, Ended, GatherWait, Press, Wait
+from .emulator import Call, DialWait, Ended, GatherWait, Press, RecordResult, RecordWait, Wait
 from .media import MediaLibrary
 from .signing import CallParty, new_sid
 from .transport import FlaskTransport
@@ -55,11 +57,18 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+#: A take sent from the page (a staff call's <Record>): minutes of compressed audio, base64.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+LINES = {"": "/voice", "staff": "/voice/staff"}  # the hotline, or the staff recording line
+
+
 @bp.before_request
 def only_for_development_or_staff() -> None:
     settings = current_app.config["SETTINGS"]
     if not (settings.development or g.get("staff_user")):
         abort(404)  # do not even tell the public the simulator exists
+    if request.endpoint == "simulator.answer":
+        request.max_content_length = MAX_ANSWER_BYTES
 
 
 # U.S. numbers 555-0100 to 555-0199 are set aside for fiction: they reach no one, so a text
@@ -100,7 +109,11 @@ def caption() -> Any:
 
 @bp.post("/api/call")
 def start_call() -> Any:
-    call = _new_call()
+    body = request.get_json(silent=True) or {}
+    line = str(body.get("line") or "")
+    if line not in LINES:
+        abort(400)
+    call = _new_call(LINES[line])
     wait = call.start()
     return _reply(call, wait, call.transcript.events)
 
@@ -124,6 +137,10 @@ def answer() -> Any:
             barge_in_at = body.get("barge_in_at")
             press = Press(keys, float(barge_in_at) if barge_in_at is not None else None)
             after = call.answer_gather(wait, press if keys else None)
+        elif isinstance(wait, RecordWait):
+            if call.recordings is None:
+                abort(409)  # no fake Twilio to keep the recording (a real account is set)
+            after = call.answer_record(wait, _said(body))
         else:
             after = call.answer_dial(wait, str(body.get("outcome", "")))
     except (TypeError, ValueError):
@@ -131,9 +148,30 @@ def answer() -> Any:
     events = call.transcript.events
     # The page has already played this wait's prompts; what is new starts at the Gather/Dial.
     first = next(
-        (i for i, e in enumerate(events) if isinstance(e, ev.Gather | ev.Dial | ev.Hangup)), 0
+        (
+            i
+            for i, e in enumerate(events)
+            if isinstance(e, ev.Gather | ev.Dial | ev.Record | ev.Hangup)
+        ),
+        0,
     )
     return _reply(call, after, events[first:])
+
+
+def _said(body: dict) -> RecordResult:
+    """What the page sent at a <Record>: base64 audio (the microphone or a file) and how it
+    ended ("#" pressed, "timeout" for silence, "hangup")."""
+    ended_by = str(body.get("ended_by") or "#")
+    if ended_by not in ("#", "timeout", "hangup"):
+        raise ValueError("a recording ends by #, silence or hanging up")
+    audio = body.get("audio")
+    if not audio:
+        return RecordResult(None, ended_by)
+    try:
+        data = base64.b64decode(str(audio), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("the audio is not base64") from exc
+    return RecordResult(data, ended_by)
 
 
 # -- the JSON the page reads ----------------------------------------------------------------------
@@ -153,6 +191,13 @@ def _reply(call: Call, wait: Wait, events: list[ev.Event]) -> Any:
             "numDigits": wait.num_digits,
             "finishOnKey": wait.finish_on_key,
         }
+    elif isinstance(wait, RecordWait):
+        payload["wait"] = {
+            "type": "record",
+            "maxLength": wait.max_length,
+            "finishOnKey": wait.finish_on_key,
+            "timeout": wait.timeout,
+        }
     elif isinstance(wait, DialWait):
         payload["wait"] = {
             "type": "dial",
@@ -162,7 +207,7 @@ def _reply(call: Call, wait: Wait, events: list[ev.Event]) -> Any:
     else:
         assert isinstance(wait, Ended)
         payload["wait"] = {"type": "ended", "reason": wait.reason}
-    if isinstance(wait, GatherWait | DialWait):
+    if isinstance(wait, GatherWait | DialWait | RecordWait):
         payload["token"] = continuation.dump(_secret(), call, wait)
     return jsonify(payload)
 
@@ -189,6 +234,8 @@ def _event(event: ev.Event, caption) -> dict[str, Any] | None:
         return {"type": "gather", "keys": event.keys, "outcome": event.outcome}
     if isinstance(event, ev.Dial):
         return {"type": "dial", "numbers": list(event.numbers), "outcome": event.outcome}
+    if isinstance(event, ev.Record):
+        return {"type": "record", "seconds": event.seconds, "digits": event.digits}
     if isinstance(event, ev.Hangup):
         return {"type": "hangup", "reason": event.reason}
     if isinstance(event, ev.Error):
@@ -209,16 +256,18 @@ def _directory_name(e164: str) -> str:
 # -- running the emulator against this very app ---------------------------------------------------
 
 
-def _new_call() -> Call:
+def _new_call(path: str = "/voice") -> Call:
     party = CallParty(caller=caller_number(), call_sid=new_sid("CA"))
-    return Call(_transport(), _voice_url(), auth_token=_auth_token(), party=party, media=_media())
+    return Call(
+        _transport(), _voice_url(path), auth_token=_auth_token(), party=party, media=_media()
+    )
 
 
-def _voice_url() -> str:
+def _voice_url(path: str = "/voice") -> str:
     # Sign the URL the webhook will check: the public base URL when one is configured.
     settings = current_app.config["SETTINGS"]
     base = settings.public_base_url or request.host_url.rstrip("/")
-    return base + "/voice"
+    return base + path
 
 
 def _transport() -> FlaskTransport:

@@ -26,6 +26,7 @@ AREAS = (
     "ivr.console.draft_pages",  # drafts of words and numbers
     "ivr.console.sections",  # dates of the information
     "ivr.console.areas.reach",  # callbacks, opening hours, destination checks
+    "ivr.console.areas.studio",  # the recording session: takes, publishing them, a phone PIN
 )
 # "What callers need" (ivr/console/needs.py) is a blueprint of its own, registered by create_app.
 

@@ -154,6 +154,8 @@
         line(say("transferEnded", { outcome: outcome(event.outcome) }), "event");
       } else if (event.type === "hangup") {
         line(ending(event.reason), "event");
+      } else if (event.type === "record") {
+        line(say("recorded", { s: Number(event.seconds).toFixed(1) }), "event");
       } else if (event.type === "text") {
         line(`${say("textMessage")} ${event.body}`, "text");
       } else if (event.type === "error") {
@@ -165,6 +167,7 @@
     const wait = answer.wait;
     if (wait.type === "gather") listen(wait, call);
     else if (wait.type === "dial") transfer(wait);
+    else if (wait.type === "record") recordPanel(wait, call);
     else ended(wait.reason);
   }
 
@@ -194,6 +197,7 @@
       button.classList.add("pressed");
       setTimeout(() => button.classList.remove("pressed"), 150);
     }
+    if (key === "#" && stopRecording()) return; // # ends a <Record>
     const g = gather;
     if (!g || g.sent) return; // keys outside a <Gather> do nothing, as on Twilio
     if (!g.keys && !g.promptsOver) {
@@ -225,6 +229,79 @@
       line(String(error), "error");
       ended("error");
     }
+  }
+
+  // A staff call's <Record>: the microphone (# stops it, like on a phone), a sound file, or
+  // nothing; the audio goes to the server, which records it as Twilio would.
+  let recording = null; // { call, recorder, stream } while the microphone is on
+
+  function recordPanel(wait, call) {
+    $("record").hidden = false;
+    $("record-file").value = "";
+    status(say("recordStatus"));
+    recording = { call, wait, recorder: null, stream: null };
+  }
+
+  async function sendRecording(blob, endedBy) {
+    const mine = recording;
+    recording = null;
+    $("record").hidden = true;
+    if (!mine || mine.call !== callId) return;
+    let audio = null;
+    if (blob) {
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let binary = "";
+      for (let i = 0; i < bytes.length; i += 0x8000) {
+        binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      }
+      audio = btoa(binary);
+    }
+    status(say("sending"));
+    try {
+      const answer = await api("answer", { token, audio, ended_by: endedBy });
+      if (mine.call === callId) await handle(answer, mine.call);
+    } catch (error) {
+      line(String(error), "error");
+      ended("error");
+    }
+  }
+
+  $("record-mic").addEventListener("click", async () => {
+    if (!recording || recording.recorder) return;
+    try {
+      recording.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (error) {
+      status(`${say("noMicrophone")} ${error.message}`);
+      return;
+    }
+    const chunks = [];
+    const recorder = new MediaRecorder(recording.stream);
+    recording.recorder = recorder;
+    recorder.addEventListener("dataavailable", (e) => { if (e.data.size) chunks.push(e.data); });
+    recorder.addEventListener("stop", () => {
+      if (recording && recording.stream) recording.stream.getTracks().forEach((t) => t.stop());
+      sendRecording(new Blob(chunks, { type: recorder.mimeType || "audio/webm" }), "#");
+    });
+    recorder.start();
+    status(say("recording"));
+    // The line stops listening at maxLength, as Twilio does (in real time: a voice cannot be
+    // recorded faster, whatever the speed control says).
+    setTimeout(() => { if (recorder.state !== "inactive") recorder.stop(); },
+      recording.wait.maxLength * 1000);
+  });
+
+  $("record-silence").addEventListener("click", () => sendRecording(null, "timeout"));
+  $("record-file").addEventListener("change", () => {
+    const file = $("record-file").files[0];
+    if (file) sendRecording(file, "#");
+  });
+
+  function stopRecording() {
+    if (recording && recording.recorder && recording.recorder.state !== "inactive") {
+      recording.recorder.stop();
+      return true;
+    }
+    return false;
   }
 
   function transfer(wait) {
@@ -260,7 +337,7 @@
     $("hangup").disabled = false;
     status(say("ringing"));
     try {
-      await handle(await api("call"), mine);
+      await handle(await api("call", { line: $("line").value }), mine);
     } catch (error) {
       line(String(error), "error");
       ended("error");
@@ -271,6 +348,9 @@
     // A call the line placed (a callback) reports its end to the line: tell the server.
     if (token) api("hangup", { token }).catch(() => {});
     callId += 1;
+    if (recording && recording.stream) recording.stream.getTracks().forEach((t) => t.stop());
+    recording = null;
+    $("record").hidden = true;
     if (current) current.stop();
     if (gather) clearTimeout(gather.timer);
     line(say("endCaller"), "event");

@@ -5,7 +5,7 @@ Accounts that exist when this runs could do everything before, so they become ad
 accounts made afterwards are editors unless made otherwise.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-12
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
