@@ -68,6 +68,11 @@ def test_waits(processes):
 """
 
 
+def inner_environment() -> dict[str, str]:
+    # Only the plugin under test (xdist, hypothesis... would just slow each start down).
+    return {**os.environ, "PYTHONPATH": str(TESTS), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 def alive(pid: int) -> bool:
     """Running (a zombie waiting to be reaped counts as gone)."""
     try:
@@ -108,7 +113,7 @@ def inner(tmp_path):
 
 def run_inner(inner, *tests: str) -> subprocess.CompletedProcess:
     folder, _, command = inner
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    env = inner_environment()
     return subprocess.run(
         command(*tests), cwd=folder, env=env, capture_output=True, text=True, timeout=120
     )
@@ -133,7 +138,7 @@ def test_an_interrupted_session_leaves_no_server_behind(inner):
 def start_waiting(inner) -> subprocess.Popen:
     """The inner pytest, once its test waits with the server running."""
     folder, path, command = inner
-    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    env = inner_environment()
     process = spawn(
         command("test_waits"),
         cwd=folder,

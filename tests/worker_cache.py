@@ -1,0 +1,172 @@
+"""Costly, deterministic work done once per test worker (pytest plugin loaded by conftest.py):
+each distinct speech, each distinct content pack, and each staff password's hash.
+
+Most of the suite's time went into computer audio: every publish of a changed number or
+text runs espeak-ng and the telephony pipeline (ffmpeg twice, a loudness measure in Python)
+for each prompt it touches, and dozens of tests publish the very same words. Both steps are
+deterministic -- the same text and voice give the same espeak-ng bytes, and the pipeline's
+output bytes are a function of its input (its own test checks that) -- so for the whole
+session a worker keeps what they returned, keyed by exactly what they were given:
+
+- ``EspeakEngine.synthesize``: by binary, rate, voice settings and text (when the binary is
+  installed; errors are never kept, so a missing voice still fails every time);
+- ``to_telephony`` as the publisher, ``flask audio build`` and the offline audio call it: by
+  the input bytes (a SHA-256) and the limits. ``ivr.audio.pipeline.to_telephony`` itself is
+  left alone: the pipeline's own tests (determinism included) always run it for real.
+
+The first time a text is spoken in a worker it is spoken for real, so every code path still
+runs in every session; nothing is kept between sessions.
+
+Reading and validating a content pack (YAML, every text expanded and checked) was the other
+big cost: every app made reads the pack, every publish reads the would-be pack, and nearly all
+of them are the repository's prompts/ or one edit away from it. A pack is immutable and a
+function of its files alone, so the modules that load packs (the content store, the live
+version, the publisher, the simulator) get the pack already made from the same bytes of every
+*.yaml under the folder; ``ivr.content.load_pack`` itself is left alone for the content tests,
+and a refused pack is never kept (its problems are found again every time).
+
+Nearly every console test makes an account (``staff add``): a scrypt hash, ~0.1 s of a core on
+purpose. The hash of a password is made once per worker and reused for every account given
+that password (a real scrypt hash all the same, only with the same salt). Checking a password
+at login is never cached: the login throttle's tests count and time real checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ivr.content
+from ivr.audio import engines, pipeline
+from ivr.console import accounts
+
+# The modules that call to_telephony on engine output (their own name for it is replaced).
+CALLERS = ("ivr.publish.publisher", "ivr.audio.build", "ivr.audio.offline")
+# The modules that load content packs (likewise).
+PACK_LOADERS = ("ivr.content.store", "ivr.publish.live", "ivr.publish.publisher", "ivr.sim.connect")
+
+_lock = threading.Lock()
+stats = {
+    "speech_hits": 0,
+    "speech_made": 0,
+    "audio_hits": 0,
+    "audio_made": 0,
+    "hashes": 0,
+    "pack_hits": 0,
+    "packs_made": 0,
+}
+
+
+def _cached_synthesize(real: Callable) -> Callable:
+    kept: dict[tuple, bytes] = {}
+
+    def synthesize(self: Any, text: str, voice_settings: Any) -> bytes:
+        if shutil.which(self.binary) is None:
+            return real(self, text, voice_settings)  # says it is not installed
+        key = (self.binary, self.rate_wpm, text, tuple(sorted(voice_settings.items())))
+        with _lock:
+            if key in kept:
+                stats["speech_hits"] += 1
+                return kept[key]
+        audio = real(self, text, voice_settings)
+        with _lock:
+            kept[key] = audio
+            stats["speech_made"] += 1
+        return audio
+
+    return synthesize
+
+
+def _cached_to_telephony(real: Callable) -> Callable:
+    kept: dict[tuple, pipeline.TelephonyAudio] = {}
+
+    def to_telephony(source: Any, **limits: Any) -> pipeline.TelephonyAudio:
+        if not isinstance(source, bytes):
+            return real(source, **limits)  # a path: its bytes may change under the same name
+        key = (hashlib.sha256(source).digest(), tuple(sorted(limits.items())))
+        with _lock:
+            if key in kept:
+                stats["audio_hits"] += 1
+                return kept[key]
+        audio = real(source, **limits)
+        with _lock:
+            kept[key] = audio
+            stats["audio_made"] += 1
+        return audio
+
+    return to_telephony
+
+
+def _cached_load_pack(real: Callable) -> Callable:
+    kept: dict[bytes, ivr.content.ContentPack] = {}
+
+    def load_pack(root: Path | str) -> ivr.content.ContentPack:
+        digest = hashlib.sha256()
+        try:
+            for path in sorted(Path(root).rglob("*.yaml")):
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            return real(root)  # unreadable: the real loader says what is wrong
+        key = digest.digest()
+        with _lock:
+            if key in kept:
+                stats["pack_hits"] += 1
+                return kept[key]
+        pack = real(root)  # a refused pack raises: never kept
+        with _lock:
+            kept[key] = pack
+            stats["packs_made"] += 1
+        return pack
+
+    return load_pack
+
+
+def _replace_in(patch: pytest.MonkeyPatch, modules, name: str, real: Any, new: Any) -> None:
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        if getattr(module, name, None) is real:
+            patch.setattr(module, name, new)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _packs_made_once() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        real = ivr.content.load_pack
+        _replace_in(patch, PACK_LOADERS, "load_pack", real, _cached_load_pack(real))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _speech_made_once() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        real = engines.EspeakEngine.synthesize
+        patch.setattr(engines.EspeakEngine, "synthesize", _cached_synthesize(real))
+        real = pipeline.to_telephony
+        _replace_in(patch, CALLERS, "to_telephony", real, _cached_to_telephony(real))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _password_hashes_made_once() -> Iterator[None]:
+    real = accounts.generate_password_hash
+    kept: dict[tuple, str] = {}
+
+    def generate_password_hash(password: str, method: str = "scrypt", **options: Any) -> str:
+        key = (password, method, tuple(sorted(options.items())))
+        with _lock:
+            if key not in kept:
+                kept[key] = real(password, method=method, **options)
+                stats["hashes"] += 1
+            return kept[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "generate_password_hash", generate_password_hash)
+        yield
