@@ -21,7 +21,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import sqlalchemy as sa
 from processes import free_port, run, spawn, stop
 
 TEMPLATE = "hotline_template"
@@ -44,6 +43,8 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = 0
         self.process = None
+        self._admin: psycopg.Connection | None = None
+        self._version = 0
         self._names = itertools.count(1)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
@@ -90,6 +91,8 @@ class PostgresServer:
         raise RuntimeError(f"PostgreSQL did not start; see {self.root / 'log'}")
 
     def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
         stop(self.process)
 
     def dsn(self) -> str:
@@ -99,17 +102,18 @@ class PostgresServer:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def admin(self, *statements: str) -> None:
-        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                for statement in statements:
-                    conn.exec_driver_sql(statement)
-        finally:
-            engine.dispose()
+        """Run statements on the server's "postgres" database, over one connection kept for
+        the session (a new one per fresh database cost as much as the copy itself)."""
+        if self._admin is None or self._admin.closed or self._admin.broken:
+            self._admin = psycopg.connect(self.dsn(), autocommit=True, connect_timeout=30)
+        for statement in statements:
+            self._admin.execute(statement)
 
     def make_template(self) -> None:
         from ivr.db import Database
 
+        with psycopg.connect(self.dsn()) as conn:
+            self._version = int(conn.execute("SHOW server_version_num").fetchone()[0])
         self.admin(f"CREATE DATABASE {TEMPLATE}")
         database = Database(self.url(TEMPLATE))
         database.upgrade()
@@ -118,7 +122,11 @@ class PostgresServer:
     def new_database(self, *, empty: bool = False) -> str:
         """A fresh database's URL: migrated to head (copied from the template) or empty."""
         name = f"test_{os.getpid()}_{next(self._names)}"
-        self.admin(f"CREATE DATABASE {name}" + ("" if empty else f" TEMPLATE {TEMPLATE}"))
+        # FILE_COPY (PostgreSQL 15+; the older servers' only way): the template's files
+        # copied as they are, several times faster for a small template than logging every
+        # page (the default since 15); its checkpoints are cheap with fsync off.
+        strategy = " STRATEGY FILE_COPY" if self._version >= 150000 else ""
+        self.admin(f"CREATE DATABASE {name}" + ("" if empty else f" TEMPLATE {TEMPLATE}{strategy}"))
         return name
 
     def drop(self, name: str) -> None:

@@ -25,6 +25,12 @@ version, the publisher, the simulator) get the pack already made from the same b
 *.yaml under the folder; ``ivr.content.load_pack`` itself is left alone for the content tests,
 and a refused pack is never kept (its problems are found again every time).
 
+An edit of the pack rewrites one YAML file through ruamel.yaml's round trip (comments and
+quoting kept), slow for the long text files, and the tests make the same few edits to the same
+files again and again. ``yamledit.set_values`` is a function of its arguments alone (the file's
+bytes, where, what), so its answer is kept by them (a copy is handed out each time; an edit
+that fails is never kept).
+
 Nearly every console test makes an account (``staff add``): a scrypt hash, ~0.1 s of a core on
 purpose. The hash of a password is made once per worker and reused for every account given
 that password (a real scrypt hash all the same, only with the same salt). Checking a password
@@ -33,10 +39,12 @@ at login is never cached: the login throttle's tests count and time real checks.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +54,7 @@ import pytest
 import ivr.content
 from ivr.audio import engines, pipeline
 from ivr.console import accounts
+from ivr.publish import yamledit
 
 # The modules that call to_telephony on engine output (their own name for it is replaced).
 CALLERS = ("ivr.publish.publisher", "ivr.audio.build", "ivr.audio.offline")
@@ -53,15 +62,7 @@ CALLERS = ("ivr.publish.publisher", "ivr.audio.build", "ivr.audio.offline")
 PACK_LOADERS = ("ivr.content.store", "ivr.publish.live", "ivr.publish.publisher", "ivr.sim.connect")
 
 _lock = threading.Lock()
-stats = {
-    "speech_hits": 0,
-    "speech_made": 0,
-    "audio_hits": 0,
-    "audio_made": 0,
-    "hashes": 0,
-    "pack_hits": 0,
-    "packs_made": 0,
-}
+stats: Counter[str] = Counter()  # what was made and what was reused (to look at by hand)
 
 
 def _cached_synthesize(real: Callable) -> Callable:
@@ -134,6 +135,31 @@ def _replace_in(patch: pytest.MonkeyPatch, modules, name: str, real: Any, new: A
         module = importlib.import_module(module_name)
         if getattr(module, name, None) is real:
             patch.setattr(module, name, new)
+
+
+def _cached_set_values(real: Callable) -> Callable:
+    kept: dict[tuple, Any] = {}
+
+    def set_values(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        key = (hashlib.sha256(data).digest(), repr(args), repr(sorted(kwargs.items())))
+        with _lock:
+            if key in kept:
+                stats["edit_hits"] += 1
+                return copy.deepcopy(kept[key])
+        result = real(data, *args, **kwargs)
+        with _lock:
+            kept[key] = copy.deepcopy(result)
+            stats["edits_made"] += 1
+        return result
+
+    return set_values
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _edits_made_once() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamledit, "set_values", _cached_set_values(yamledit.set_values))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
