@@ -31,6 +31,10 @@ files again and again. ``yamledit.set_values`` is a function of its arguments al
 bytes, where, what), so its answer is kept by them (a copy is handed out each time; an edit
 that fails is never kept).
 
+Every app the tests make compiles the console's Jinja templates anew; they share one
+bytecode cache here (Jinja checks each template's source checksum, and the key also holds
+every setting of the environment that changes the compiled code).
+
 Nearly every console test makes an account (``staff add``): a scrypt hash, ~0.1 s of a core on
 purpose. The hash of a password is made once per worker and reused for every account given
 that password (a real scrypt hash all the same, only with the same salt). Checking a password
@@ -49,6 +53,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import flask
+import jinja2
+import jinja2.bccache
 import pytest
 
 import ivr.content
@@ -153,6 +160,57 @@ def _cached_set_values(real: Callable) -> Callable:
         return result
 
     return set_values
+
+
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for every app of the worker."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket: jinja2.bccache.Bucket) -> tuple:
+        env = bucket.environment
+        autoescape = getattr(env.autoescape, "__func__", env.autoescape)
+        settings = tuple(
+            getattr(env, name)
+            for name in (
+                "block_start_string", "block_end_string", "variable_start_string",
+                "variable_end_string", "comment_start_string", "comment_end_string",
+                "line_statement_prefix", "line_comment_prefix", "trim_blocks",
+                "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized",
+                "finalize", "is_async",
+            )
+        )  # fmt: skip
+        return (bucket.key, tuple(sorted(env.extensions)), autoescape, settings)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with _lock:
+            data = self.kept.get(self._key(bucket))
+        if data is not None:
+            bucket.bytecode_from_string(data)  # reset by Jinja if the source changed
+            stats["templates_reused"] += 1
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with _lock:
+            self.kept[self._key(bucket)] = bucket.bytecode_to_string()
+            stats["templates_compiled"] += 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates_compiled_once() -> Iterator[None]:
+    shared = _SharedBytecode()
+    real = flask.Flask.create_jinja_environment
+
+    def create_jinja_environment(self: flask.Flask) -> jinja2.Environment:
+        env = real(self)
+        if env.bytecode_cache is None:
+            env.bytecode_cache = shared
+        return env
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flask.Flask, "create_jinja_environment", create_jinja_environment)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
