@@ -36,9 +36,11 @@ bytecode cache here (Jinja checks each template's source checksum, and the key a
 every setting of the environment that changes the compiled code).
 
 Nearly every console test makes an account (``staff add``): a scrypt hash, ~0.1 s of a core on
-purpose. The hash of a password is made once per worker and reused for every account given
-that password (a real scrypt hash all the same, only with the same salt). Checking a password
-at login is never cached: the login throttle's tests count and time real checks.
+purpose, and nearly every one logs in: another. The hash of a password is made once per
+worker and reused for every account given that password (a real scrypt hash all the same, only
+with the same salt), and a check that found the RIGHT password for a hash is not hashed again
+(the login throttle still counts it and takes its lock as before). A wrong password is always
+really checked: the throttle's tests count and time those.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ import pytest
 
 import ivr.content
 from ivr.audio import engines, pipeline
-from ivr.console import accounts
+from ivr.console import accounts, throttle
 from ivr.publish import yamledit
 
 # The modules that call to_telephony on engine output (their own name for it is replaced).
@@ -251,6 +253,21 @@ def _password_hashes_made_once() -> Iterator[None]:
                 stats["hashes"] += 1
             return kept[key]
 
+    real_check = throttle._check_password_hash
+    right: set[tuple[str, str]] = set()
+
+    def check_password_hash(password_hash: str, password: str) -> bool:
+        with _lock:
+            if (password_hash, password) in right:
+                stats["right_passwords_reused"] += 1
+                return True
+        ok = real_check(password_hash, password)
+        if ok:
+            with _lock:
+                right.add((password_hash, password))
+        return ok
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "generate_password_hash", generate_password_hash)
+        patch.setattr(throttle, "_check_password_hash", check_password_hash)
         yield
