@@ -39,6 +39,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 READY_SECONDS = 60.0  # a fresh gunicorn on a machine whose cores are all busy
+# gunicorn's quick shutdown (SIGTERM is its graceful one, a few seconds of polling workers):
+# pass stop_signal=GUNICORN_QUICK_STOP for a gunicorn whose shutdown the test does not check.
+GUNICORN_QUICK_STOP = signal.SIGINT
 
 _SETPRIV = shutil.which("setpriv")
 _lock = threading.Lock()

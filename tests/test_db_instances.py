@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from processes import BIN, gunicorn, run, spawn, start_server, stop
+from processes import BIN, GUNICORN_QUICK_STOP, gunicorn, run, spawn, start_server, stop
 from test_publish_support import as_heard, eventually, heard
 
 from ivr import create_app
@@ -72,6 +72,7 @@ class Instance:
             cwd=ROOT,
             log=data.parent / f"{data.name}.log",
             ready="/admin/login",
+            stop_signal=GUNICORN_QUICK_STOP,
         )
         self.base = self.server.base
 

@@ -4,7 +4,7 @@ import os
 
 import requests
 from conftest import TOKEN, sign
-from processes import ROOT, procfile_web, with_venv_path
+from processes import GUNICORN_QUICK_STOP, ROOT, procfile_web, with_venv_path
 
 
 def test_the_release_phase_upgrades_the_database_schema():
@@ -15,7 +15,9 @@ def test_the_release_phase_upgrades_the_database_schema():
 def test_gunicorn_from_the_procfile_answers_a_signed_call(tmp_path, processes):
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "WEB_CONCURRENCY": "1"}
     env = with_venv_path({**env, "DATA_DIR": str(tmp_path)})
-    server = processes.server(procfile_web, cwd=ROOT, env=env, ready="/admin/login")
+    server = processes.server(
+        procfile_web, cwd=ROOT, env=env, ready="/admin/login", stop_signal=GUNICORN_QUICK_STOP
+    )
     url = f"{server.base}/voice"
     params = {"CallSid": "CA1", "From": "+15555550100"}
     response = requests.post(

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import requests
 from conftest import TOKEN, sign
-from processes import ROOT, procfile_web, with_venv_path
+from processes import GUNICORN_QUICK_STOP, ROOT, procfile_web, with_venv_path
 
 from ivr.logs import escape, strip_query
 
@@ -59,7 +59,14 @@ def test_the_procfiles_gunicorn_logs_no_caller_number_no_callsid_and_no_forged_l
         }
     )
     log_file = tmp_path / "gunicorn.log"
-    server = processes.server(procfile_web, cwd=ROOT, env=env, log=log_file, ready="/admin/login")
+    server = processes.server(
+        procfile_web,
+        cwd=ROOT,
+        env=env,
+        log=log_file,
+        ready="/admin/login",
+        stop_signal=GUNICORN_QUICK_STOP,
+    )
     base = server.base
     params = {"CallSid": CALL_SID, "From": CALLER, "Caller": CALLER, "Digits": "1"}
     query = f"?From={quote(CALLER)}&CallSid={CALL_SID}"
