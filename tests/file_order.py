@@ -5,17 +5,22 @@ told step by step), and pytest-xdist hands the files out in order. By default it
 by their number of tests, so a file of one long test (a few hundred emulated calls, a browser
 story) came last and one worker finished it alone while the other idled. Here the files are
 ordered by how long each took in the last runs (kept in pytest's cache, .pytest_cache/), the
-longest first, so the two workers end together; a file never timed yet counts a second a test.
-Within a file nothing moves.
+longest first, so the two workers end together. A fresh checkout (CI) has no cache yet: it
+uses tests/file_seconds.json, the seconds of one whole run committed with the suite (only the
+order matters, so it needs no refresh unless a file's cost changes a lot); a file in neither
+counts a second a test. Within a file nothing moves.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
 KEY = "hotline/seconds-per-file"
+SEED = Path(__file__).with_name("file_seconds.json")
 UNTIMED_SECONDS_PER_TEST = 1.0
 _seconds = pytest.StashKey[defaultdict]()  # this run's seconds per file (the controller's)
 
@@ -40,7 +45,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     cache = _cache(config)
     if cache is None:
         return
-    timed: dict[str, float] = cache.get(KEY, {})
+    timed: dict[str, float] = {**json.loads(SEED.read_text()), **cache.get(KEY, {})}
     files: dict[str, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(_file(item.nodeid), []).append(item)
