@@ -6,7 +6,8 @@ text runs espeak-ng and the telephony pipeline (ffmpeg twice, a loudness measure
 for each prompt it touches, and dozens of tests publish the very same words. Both steps are
 deterministic -- the same text and voice give the same espeak-ng bytes, and the pipeline's
 output bytes are a function of its input (its own test checks that) -- so for the whole
-session a worker keeps what they returned, keyed by exactly what they were given:
+run the workers keep what they returned (in memory, and in a folder of this run's temporary
+folder that both workers read), keyed by exactly what they were given:
 
 - ``EspeakEngine.synthesize``: by binary, rate, voice settings and text (when the binary is
   installed; errors are never kept, so a missing voice still fails every time);
@@ -14,8 +15,8 @@ session a worker keeps what they returned, keyed by exactly what they were given
   the input bytes (a SHA-256) and the limits. ``ivr.audio.pipeline.to_telephony`` itself is
   left alone: the pipeline's own tests (determinism included) always run it for real.
 
-The first time a text is spoken in a worker it is spoken for real, so every code path still
-runs in every session; nothing is kept between sessions.
+The first time a text is spoken in a run it is spoken for real, so every code path still runs
+in every run; nothing is kept between runs.
 
 Reading and validating a content pack (YAML, every text expanded and checked) was the other
 big cost: every app made reads the pack, every publish reads the would-be pack, and nearly all
@@ -48,6 +49,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib
+import os
+import pickle
 import shutil
 import threading
 from collections import Counter
@@ -74,41 +77,65 @@ _lock = threading.Lock()
 stats: Counter[str] = Counter()  # what was made and what was reused (to look at by hand)
 
 
-def _cached_synthesize(real: Callable) -> Callable:
-    kept: dict[tuple, bytes] = {}
+class _Speech:
+    """Speech made this run, by exactly what it was made from: in memory, and in a folder the
+    run's workers share (each is written whole, then renamed into place), so the second worker
+    does not make again what the first one made."""
 
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.kept: dict[tuple, Any] = {}
+
+    def _path(self, key: tuple) -> Path:
+        return self.folder / hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def get(self, key: tuple, kind: str) -> Any:
+        with _lock:
+            if key in self.kept:
+                stats[f"{kind}_hits"] += 1
+                return self.kept[key]
+        try:
+            value = pickle.loads(self._path(key).read_bytes())
+        except FileNotFoundError:
+            return None
+        with _lock:
+            self.kept[key] = value
+            stats[f"{kind}_from_the_other_worker"] += 1
+        return value
+
+    def put(self, key: tuple, kind: str, value: Any) -> None:
+        path = self._path(key)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_bytes(pickle.dumps(value))
+        os.replace(partial, path)
+        with _lock:
+            self.kept[key] = value
+            stats[f"{kind}_made"] += 1
+
+
+def _cached_synthesize(real: Callable, speech: _Speech) -> Callable:
     def synthesize(self: Any, text: str, voice_settings: Any) -> bytes:
         if shutil.which(self.binary) is None:
             return real(self, text, voice_settings)  # says it is not installed
-        key = (self.binary, self.rate_wpm, text, tuple(sorted(voice_settings.items())))
-        with _lock:
-            if key in kept:
-                stats["speech_hits"] += 1
-                return kept[key]
-        audio = real(self, text, voice_settings)
-        with _lock:
-            kept[key] = audio
-            stats["speech_made"] += 1
+        key = ("espeak", self.binary, self.rate_wpm, text, tuple(sorted(voice_settings.items())))
+        audio = speech.get(key, "speech")
+        if audio is None:
+            audio = real(self, text, voice_settings)
+            speech.put(key, "speech", audio)
         return audio
 
     return synthesize
 
 
-def _cached_to_telephony(real: Callable) -> Callable:
-    kept: dict[tuple, pipeline.TelephonyAudio] = {}
-
+def _cached_to_telephony(real: Callable, speech: _Speech) -> Callable:
     def to_telephony(source: Any, **limits: Any) -> pipeline.TelephonyAudio:
         if not isinstance(source, bytes):
             return real(source, **limits)  # a path: its bytes may change under the same name
-        key = (hashlib.sha256(source).digest(), tuple(sorted(limits.items())))
-        with _lock:
-            if key in kept:
-                stats["audio_hits"] += 1
-                return kept[key]
-        audio = real(source, **limits)
-        with _lock:
-            kept[key] = audio
-            stats["audio_made"] += 1
+        key = ("telephony", hashlib.sha256(source).hexdigest(), tuple(sorted(limits.items())))
+        audio = speech.get(key, "audio")
+        if audio is None:
+            audio = real(source, **limits)
+            speech.put(key, "audio", audio)
         return audio
 
     return to_telephony
@@ -231,12 +258,18 @@ def _packs_made_once() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _speech_made_once() -> Iterator[None]:
+def _speech_made_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # The workers' temporary folders are popen-gw0, popen-gw1... in this run's own folder.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "speech-made-once"
+    folder.mkdir(exist_ok=True)
+    speech = _Speech(folder)
     with pytest.MonkeyPatch.context() as patch:
         real = engines.EspeakEngine.synthesize
-        patch.setattr(engines.EspeakEngine, "synthesize", _cached_synthesize(real))
+        patch.setattr(engines.EspeakEngine, "synthesize", _cached_synthesize(real, speech))
         real = pipeline.to_telephony
-        _replace_in(patch, CALLERS, "to_telephony", real, _cached_to_telephony(real))
+        _replace_in(patch, CALLERS, "to_telephony", real, _cached_to_telephony(real, speech))
         yield
 
 
