@@ -46,7 +46,6 @@ GUNICORN_QUICK_STOP = signal.SIGINT
 _SETPRIV = shutil.which("setpriv")
 _lock = threading.Lock()
 _running: dict[int, tuple[subprocess.Popen, int]] = {}  # pid (= its group) -> (process, signal)
-_cleanups: list[Callable[[], None]] = []  # things that are not our children (none today)
 
 
 def free_port() -> int:
@@ -110,29 +109,11 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 
 def stop_all() -> None:
-    """Stop every process still registered (and run the registered cleanups)."""
+    """Stop every process still registered."""
     with _lock:
         left = [process for process, _ in _running.values()]
     for process in left:
         stop(process, grace=5)
-    while _cleanups:
-        try:
-            _cleanups.pop()()
-        except Exception:  # noqa: BLE001  (one failed cleanup must not keep the others)
-            pass
-
-
-def running() -> list[int]:
-    """The pids of the processes still registered (the suite's own check uses it)."""
-    with _lock:
-        return list(_running)
-
-
-def at_the_end(cleanup: Callable[[], None]) -> Callable[[], None]:
-    """Run ``cleanup`` in ``stop_all`` (a daemon that is not our child, say); returns a function
-    that unregisters it (call it once the cleanup ran on its own)."""
-    _cleanups.append(cleanup)
-    return lambda: cleanup in _cleanups and _cleanups.remove(cleanup)
 
 
 def run(
@@ -313,14 +294,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 atexit.register(stop_all)
 __all__ = [
+    "BIN",
+    "GUNICORN_QUICK_STOP",
+    "READY_SECONDS",
+    "ROOT",
     "Processes",
     "Server",
-    "at_the_end",
     "free_port",
     "gunicorn",
     "procfile_web",
     "run",
-    "running",
     "spawn",
     "start_server",
     "stop",
