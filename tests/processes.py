@@ -95,7 +95,14 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
     with _lock:
         _, signum = _running.pop(process.pid, (process, signal.SIGTERM))
     if process.poll() is None:
-        _signal_group(process.pid, signum)
+        # The stop signal goes to the leader alone: gunicorn's master (the postmaster) stops
+        # its own workers in order. Signalled together, a worker may quit first and the master
+        # boot a replacement (once, a gunicorn took the whole 10 s grace to stop). Whatever is
+        # left in the group is killed below.
+        try:
+            os.kill(process.pid, signum)
+        except ProcessLookupError:
+            pass
         try:
             process.wait(grace)
         except subprocess.TimeoutExpired:
@@ -222,13 +229,18 @@ def procfile_web(port: int) -> list[str]:
 
 
 def gunicorn(app: str = "ivr.wsgi:app", workers: int = 1, threads: int = 4) -> Callable:
-    """``gunicorn app`` bound to 127.0.0.1 (a command for ``start_server``)."""
+    """``gunicorn app`` bound to 127.0.0.1, no control socket (a command for
+    ``start_server``)."""
 
     def command(port: int) -> list[str]:
         return [
             str(BIN / "gunicorn"),
             *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            *("--threads", str(threads), "--timeout", "30", app),
+            *("--threads", str(threads), "--timeout", "30"),
+            # as the Procfile: without it every gunicorn shares ~/.gunicorn/gunicorn.ctl, and
+            # one whose socket another replaced hung on shutdown until killed
+            "--no-control-socket",
+            app,
         ]
 
     return command
