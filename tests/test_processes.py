@@ -181,6 +181,10 @@ def test_a_killed_pytest_takes_its_server_along(inner):
         assert gone([server])
     finally:
         stop(process)
+        try:  # this stand-in's "worker" does not quit with it: end it here
+            os.killpg(server, signal.SIGKILL)
+        except (ProcessLookupError, UnboundLocalError):
+            pass
 
 
 def test_a_server_is_waited_for_until_it_answers_not_a_fixed_few_seconds(processes, tmp_path):
