@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import TOKEN, free_port, procfile_command  # noqa: E402
+import wrk  # noqa: E402
+from load import TOKEN, start_server  # noqa: E402
 from webhooks import recorded_webhooks  # noqa: E402
 
 from ivr.security import compute_signature  # noqa: E402
@@ -86,11 +86,7 @@ end
 
 
 def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = {
-        **os.environ,
-        "HOTLINE_ENV": "production",
-        "TWILIO_AUTH_TOKEN": TOKEN,
         "SECRET_KEY": "flood-benchmark-" + "k" * 32,
         "DATA_DIR": str(data_dir),
         "TRUSTED_PROXIES": "1",
@@ -100,28 +96,13 @@ def start(data_dir: Path) -> tuple[subprocess.Popen, str]:
         [flask, "--app", "ivr", "staff", "add", "maria", "--password-stdin"],
         input=PASSWORD + "\n",
         text=True,
-        env=env,
+        env={**os.environ, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, **env},
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
-    process = subprocess.Popen(
-        procfile_command("ivr:create_app()", port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(base + "/admin/login", timeout=2)
-            return process, base
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.2)
+    process, url = start_server("ivr:create_app()", env, ready="/admin/login")
+    return process, url.removesuffix("/voice")
 
 
 def session_and_token(base: str) -> tuple[str, str]:
@@ -187,21 +168,7 @@ def run_flood(
     cookie, token = session_and_token(base)
     script = folder / f"{kind}.lua"
     script.write_text(FLOOD_LUA % {"kind": kind, "cookie": cookie, "token": token})
-    return subprocess.Popen(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            base,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    return wrk.start(base, script, seconds, connections, timeout=10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=40.0, help="webhooks per second")
     parser.add_argument("--flood-connections", type=int, default=32)
     args = parser.parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: run scripts/setup (Debian package wrk)")
+    wrk.require()
     webhooks = recorded_webhooks()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -228,15 +194,15 @@ def main(argv: list[str] | None = None) -> int:
                 latencies = webhook_probe(base, args.rate, args.seconds - 1, webhooks)
                 flood_rate, answers = "-", ""
                 if flood is not None:
-                    out = flood.communicate()[0]
-                    match = re.search(r"FLOOD (\d+) (\d+) (\d+) (\d+) (\d+)", out)
-                    if match:
-                        flood_rate = f"{int(match[1]) / (int(match[2]) / 1e6):.0f}"
-                        if kind == "logins":
-                            answers = (
-                                f"  (401 password checked: {match[3]}, 429/503 refused "
-                                f"unhashed: {match[4]}, other: {match[5]})"
-                            )
+                    sent, micros, checked, refused, other = wrk.numbers(
+                        wrk.finish(flood), "FLOOD"
+                    )
+                    flood_rate = f"{sent / (micros / 1e6):.0f}"
+                    if kind == "logins":
+                        answers = (
+                            f"  (401 password checked: {checked}, 429/503 refused "
+                            f"unhashed: {refused}, other: {other})"
+                        )
                 later = percentile([x for at, x in latencies if at >= BURST_SECONDS], 0.99)
                 latencies = [x for _, x in latencies]
                 rows.append((kind, latencies, flood_rate))

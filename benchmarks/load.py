@@ -15,6 +15,7 @@ so the webhooks are what scale with calls. Each request opens its own connection
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import re
 import shlex
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,9 +112,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(app_spec: str) -> tuple[subprocess.Popen, str]:
+def start_server(
+    app_spec: str, env: dict[str, str] | None = None, ready: str = "/voice"
+) -> tuple[subprocess.Popen, str]:
+    """The Procfile's gunicorn serving `app_spec` (with `env` added to the environment) on a
+    free loopback port, once it answers HTTP at `ready`; returns it and its /voice URL."""
     port = free_port()
-    env = {**os.environ, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN}
+    env = {**os.environ, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, **(env or {})}
     process = subprocess.Popen(
         procfile_command(app_spec, port),
         cwd=ROOT,
@@ -119,19 +126,23 @@ def start_server(app_spec: str) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    base = f"http://{HOST}:{port}"
+    # Ready when it answers (any status), not when the port accepts: a worker may still be
+    # importing the app then. Generous on a busy machine; each try may wait that long too.
+    deadline = time.monotonic() + 60
+    while (left := deadline - time.monotonic()) > 0:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn for {app_spec} exited with {process.returncode}")
         try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return process, f"http://{HOST}:{port}/voice"
-        except OSError:
-            if process.poll() is not None:
-                raise SystemExit(
-                    f"gunicorn for {app_spec} exited with {process.returncode}"
-                ) from None
-            time.sleep(0.2)
+            with urllib.request.urlopen(base + ready, timeout=left):
+                pass
+            return process, f"{base}/voice"
+        except urllib.error.HTTPError:  # an answer all the same (405 for GET /voice)
+            return process, f"{base}/voice"
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.1)
     process.terminate()
-    raise SystemExit(f"gunicorn for {app_spec} did not start within 30 s")
+    raise SystemExit(f"gunicorn for {app_spec} did not answer within 60 s")
 
 
 def scripts() -> list[list[str]]:

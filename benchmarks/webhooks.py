@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import wrk  # noqa: E402
 from load import TOKEN, cpu_seconds, procfile_default, scripts, start_server  # noqa: E402
 
 from ivr import create_app  # noqa: E402
@@ -110,26 +108,8 @@ def lua_script(base: str, webhooks: list[tuple[str, dict[str, str]]]) -> str:
 
 def run_wrk(url: str, script: Path, seconds: float, connections: int, pid: int = 0) -> tuple:
     cpu = cpu_seconds(pid) if pid else 0.0
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "5s",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
-    if not match:
-        raise SystemExit(f"wrk printed no result:\n{out}")
-    requests, micros, p50, p90, p99, errors = map(int, match.groups())
+    out = wrk.run(url, script, seconds, connections, timeout=5)
+    requests, micros, p50, p90, p99, errors = wrk.numbers(out, "RESULT")
     cpu_us = (cpu_seconds(pid) - cpu) * 1e6 / max(requests, 1) if pid else 0.0
     return requests / (micros / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, errors, cpu_us
 
@@ -147,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per phase")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args(argv)
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: run scripts/setup (Debian package wrk)")
+    wrk.require()
 
     webhooks = recorded_webhooks()
     servers = {

@@ -9,13 +9,13 @@ from ivr.content import load_pack
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-auth-token"
 
-# The throwaway PostgreSQL server and the database_url fixture (SQLite and PostgreSQL).
-from pgserver import (  # noqa: E402, F401
-    _close_databases,
-    database_url,
-    postgres_server,
-    postgres_url,
-)
+# Plugins of the suite's own, in tests/: every process a test starts is stopped however the
+# test ends (processes.py); the throwaway PostgreSQL server and the database_url fixture, SQLite
+# and PostgreSQL (pgserver.py); one headless Chromium per worker, shared by the browser test
+# modules (test_browser_support.py); costly deterministic work (speech, packs, YAML edits,
+# templates, password hashes) made once per worker (worker_cache.py); the slowest files first
+# (file_order.py).
+pytest_plugins = ["processes", "pgserver", "test_browser_support", "worker_cache", "file_order"]
 
 
 @pytest.fixture(scope="session", autouse=True)

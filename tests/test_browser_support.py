@@ -1,4 +1,10 @@
-"""Debian's Chromium, headless, driven by Playwright: shared by the browser tests."""
+"""Debian's Chromium, headless, driven by Playwright: shared by the browser tests.
+
+``browser`` (a fixture, registered by conftest.py) is one Chromium per test worker for the
+whole session: launching it costs a second or two, and every browser test module only needs a
+fresh context of it (``browser.new_context(...)``, closed by the module). It always has a fake
+microphone that needs no permission prompt (the console records in the browser).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TIMEOUT_MS = 30_000
+# A fake microphone (a beep) that needs no permission prompt, for MediaRecorder.
+FAKE_MICROPHONE = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+# A limit, not a wait: the first number change in a worker makes the computer audio of every
+# prompt that says it, which takes well over 30 s on a machine whose cores are all busy.
+TIMEOUT_MS = 90_000
 
 needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Debian's chromium")
 
@@ -40,3 +50,12 @@ def chromium(*extra_args: str) -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """The session's headless Chromium (Playwright's Browser); skipped without Chromium."""
+    if not shutil.which(CHROMIUM):
+        pytest.skip("needs Debian's chromium")
+    with chromium(*FAKE_MICROPHONE) as launched:
+        yield launched

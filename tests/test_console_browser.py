@@ -13,13 +13,11 @@ import re
 import subprocess
 
 import pytest
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.sim.serve import serving
 
-# A fake microphone (a beep) that needs no permission prompt, for MediaRecorder.
-FAKE_MICROPHONE = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
 PASSWORD = "correct horse battery"
 PROMPT = "safety.notice"  # in every guidance: heard once a language and a situation are chosen
 
@@ -39,12 +37,6 @@ def app(tmp_path_factory):
 def server(app):
     with serving(app) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(*FAKE_MICROPHONE) as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.sim.serve import serving
@@ -37,12 +37,6 @@ def app(tmp_path_factory):
 def server(app):
     with serving(app) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

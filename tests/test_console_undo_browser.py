@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 from test_console_phone_browser import PHONE, fits
 
 from ivr import create_app
@@ -38,8 +38,8 @@ def original(app) -> str:
 
 
 @pytest.fixture(scope="module")
-def page(app, original):
-    with serving(app) as base, chromium() as browser:
+def page(app, original, browser):
+    with serving(app) as base:
         context = browser.new_context(
             base_url=base, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US"
         )

@@ -9,15 +9,13 @@ import html
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from test_gunicorn import free_port
+from processes import BIN, GUNICORN_QUICK_STOP, gunicorn, run, spawn, start_server, stop
 from test_publish_support import as_heard, eventually, heard
 
 from ivr import create_app
@@ -26,7 +24,6 @@ from ivr.flow import answer
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_KEYS = ("HOTLINE_ENV", "SECRET_KEY", "DATABASE_URL", "DATA_DIR")
-BIN = Path(sys.executable).parent
 SECRET = "s" * 40
 PASSWORD = "correct horse battery"
 PROMPT = next(p.id for p in answer(load_pack(ROOT / "prompts")).prompts if p.lang == "es")
@@ -55,15 +52,12 @@ def flask(
     url: str, data: Path, *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
     """A one-off process (Heroku's `run`): its own empty DATA_DIR, the shared database."""
-    return subprocess.run(
-        [str(BIN / "flask"), "--app", "ivr", *args],
+    return run(
+        [BIN / "flask", "--app", "ivr", *args],
         env=environment(url, data),
         cwd=ROOT,
         input=stdin,
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
@@ -72,37 +66,15 @@ class Instance:
 
     def __init__(self, url: str, data: Path) -> None:
         self.url, self.data = url, data
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "30",
-                "ivr.wsgi:app",
-            ],
+        self.server = start_server(
+            gunicorn("ivr.wsgi:app", workers=1, threads=4),
             env=environment(url, data),
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+            log=data.parent / f"{data.name}.log",
+            ready="/admin/login",
+            stop_signal=GUNICORN_QUICK_STOP,
         )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{self.base}/admin/login", timeout=5)
-                return
-            except requests.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    stderr = self.process.stderr.read()
-                    raise AssertionError(f"gunicorn did not start: {stderr}") from None
-                time.sleep(0.1)
+        self.base = self.server.base
 
     def call(self) -> str:
         response = requests.post(f"{self.base}/voice", data={"CallSid": "CA1"}, timeout=10)
@@ -115,14 +87,7 @@ class Instance:
         return requests.post(f"{self.base}{action}", data=data, timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.process.stderr.close()
+        self.server.stop()
 
 
 def played(twiml: str) -> str | None:
@@ -149,9 +114,11 @@ def instances(tmp_path, postgres_url):
         started.append(instance)
         return instance
 
-    yield start
-    for instance in started:
-        instance.stop()
+    try:
+        yield start
+    finally:
+        for instance in started:
+            instance.stop()
 
 
 def within(seconds: float, check) -> float:
@@ -228,9 +195,9 @@ def test_two_processes_publishing_at_once_both_keep_their_edit(tmp_path, postgre
     edits = {"es": "Hola", "en": "Hello"}
     prompts = {lang: next(p.id for p in answer(pack).prompts if p.lang == lang) for lang in edits}
     processes = [
-        subprocess.Popen(
+        spawn(
             [
-                str(BIN / "flask"),
+                BIN / "flask",
                 "--app",
                 "ivr",
                 "content",
@@ -249,10 +216,11 @@ def test_two_processes_publishing_at_once_both_keep_their_edit(tmp_path, postgre
         )
         for lang, word in edits.items()
     ]
-    results = [(p.wait(120), p.stderr.read()) for p in processes]
-    for process in processes:
-        process.stdout.close()
-        process.stderr.close()
+    try:
+        results = [(p.wait(120), p.stderr.read()) for p in processes]
+    finally:
+        for process in processes:
+            stop(process)
 
     assert [code for code, _ in results] == [0, 0], results
     reader = here(postgres_url, tmp_path / "reader")
@@ -310,25 +278,19 @@ def test_a_web_process_refuses_a_database_whose_schema_is_behind(tmp_path, postg
     name = postgres_server.new_database(empty=True)
     url = postgres_server.url(name)
     try:
-        refused = subprocess.run(
-            [str(BIN / "python"), "-c", "import ivr.wsgi"],
+        refused = run(
+            [BIN / "python", "-c", "import ivr.wsgi"],
             env=environment(url, tmp_path / "web"),
             cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=60,
-            check=False,
         )
         upgraded = flask(url, tmp_path / "release", "db", "upgrade")
         current = flask(url, tmp_path / "release", "db", "current")
-        started = subprocess.run(
-            [str(BIN / "python"), "-c", "import ivr.wsgi"],
+        started = run(
+            [BIN / "python", "-c", "import ivr.wsgi"],
             env=environment(url, tmp_path / "web"),
             cwd=ROOT,
-            capture_output=True,
-            text=True,
             timeout=60,
-            check=False,
         )
     finally:
         postgres_server.drop(name)

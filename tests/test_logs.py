@@ -4,19 +4,14 @@ log, in-process or from the Procfile's real gunicorn."""
 import io
 import logging
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 import requests
 from conftest import TOKEN, sign
+from processes import GUNICORN_QUICK_STOP, ROOT, procfile_web, with_venv_path
 
 from ivr.logs import escape, strip_query
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+5215512345678"
 CALL_SID = "CA" + "7" * 32
 FORGED = "/voice/x%0D%0ACRITICAL%20ivr.security:%20the%20line%20is%20down"
@@ -52,64 +47,47 @@ def test_a_forged_line_break_makes_no_fake_line(post, caplog):
     assert all("\\x0d\\x0aCRITICAL" in line for line in lines)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_the_procfiles_gunicorn_logs_no_caller_number_no_callsid_and_no_forged_line(tmp_path):
-    port = free_port()
-    web = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
-    command = web.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}")
-    env = {
-        **os.environ,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "WEB_CONCURRENCY": "1",
-        "DATA_DIR": str(tmp_path / "data"),
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-    }
+def test_the_procfiles_gunicorn_logs_no_caller_number_no_callsid_and_no_forged_line(
+    tmp_path, processes
+):
+    env = with_venv_path(
+        {
+            **os.environ,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "WEB_CONCURRENCY": "1",
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
     log_file = tmp_path / "gunicorn.log"
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen(
-            ["bash", "-c", f"exec {command}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    server = processes.server(
+        procfile_web,
+        cwd=ROOT,
+        env=env,
+        log=log_file,
+        ready="/admin/login",
+        stop_signal=GUNICORN_QUICK_STOP,
+    )
+    base = server.base
+    params = {"CallSid": CALL_SID, "From": CALLER, "Caller": CALLER, "Digits": "1"}
+    query = f"?From={quote(CALLER)}&CallSid={CALL_SID}"
+    # a webhook configured as GET (signed the way Twilio signs a GET), and forged ones
+    get_url = base + "/voice/language" + query
+    assert (
+        requests.get(
+            get_url, timeout=30, headers={"X-Twilio-Signature": sign(get_url, {})}
+        ).status_code
+        == 403
+    )
+    assert requests.post(base + "/voice" + query, data=params, timeout=30).status_code == 403
+    assert requests.get(base + "/admin/login" + query, timeout=30).status_code in (200, 503)
+    # real signed POSTs: the number is in the form
+    for path in ("/voice", "/voice/language", FORGED):
+        url = base + path
+        response = requests.post(
+            url, data=params, timeout=30, headers={"X-Twilio-Signature": sign(url, params)}
         )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(base + "/admin/login", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-        params = {"CallSid": CALL_SID, "From": CALLER, "Caller": CALLER, "Digits": "1"}
-        query = f"?From={quote(CALLER)}&CallSid={CALL_SID}"
-        # a webhook configured as GET (signed the way Twilio signs a GET), and forged ones
-        get_url = base + "/voice/language" + query
-        assert (
-            requests.get(
-                get_url, timeout=5, headers={"X-Twilio-Signature": sign(get_url, {})}
-            ).status_code
-            == 403
-        )
-        assert requests.post(base + "/voice" + query, data=params, timeout=5).status_code == 403
-        assert requests.get(base + "/admin/login" + query, timeout=5).status_code in (200, 503)
-        # real signed POSTs: the number is in the form
-        for path in ("/voice", "/voice/language", FORGED):
-            url = base + path
-            response = requests.post(
-                url, data=params, timeout=5, headers={"X-Twilio-Signature": sign(url, params)}
-            )
-            assert response.status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        assert response.status_code == 200
+    server.stop()  # every line written
     output = log_file.read_text(encoding="utf-8", errors="replace")
     assert '"POST /voice/language"' in output  # the access log is on
     assert "webhook refused" in output and "HTTP POST" in output

@@ -4,8 +4,8 @@ published versions still play."""
 from __future__ import annotations
 
 import os
-import subprocess
 
+import processes
 import pytest
 from test_publish_support import (
     ROOT,
@@ -103,7 +103,7 @@ def test_a_publish_from_another_process_is_served_on_the_next_request(line):
     )
     env = {**os.environ, **line.env()}
 
-    result = subprocess.run(
+    result = processes.run(
         [
             ROOT / ".venv" / "bin" / "flask",
             "--app",
@@ -115,10 +115,7 @@ def test_a_publish_from_another_process_is_served_on_the_next_request(line):
         ],
         env=env,
         cwd=ROOT,
-        capture_output=True,
-        text=True,
         timeout=60,
-        check=False,
     )
 
     assert result.returncode == 0, result.stderr

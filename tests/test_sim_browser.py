@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.sim.guidance import first_prompt, plan, transfer_after
@@ -30,11 +30,12 @@ def server(app):
 
 
 @pytest.fixture(scope="module")
-def page():
-    with chromium() as browser:
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        yield page
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
 
 
 def test_a_caller_hears_the_mpp_guidance_and_its_safety_notice_and_is_transferred(

@@ -15,7 +15,7 @@ import re
 import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.db import schema
@@ -45,7 +45,9 @@ def traces(caller: str, call_sid: str) -> list[bytes]:
     return [s.encode() for s in (caller, digits, digits[1:], call_sid, call_sid[2:])]
 
 
-def test_a_caller_texted_after_a_guidance_reads_it_and_leaves_no_trace(tmp_path, api, pack, caplog):
+def test_a_caller_texted_after_a_guidance_reads_it_and_leaves_no_trace(
+    tmp_path, api, pack, caplog, browser
+):
     from playwright.sync_api import expect
 
     data = tmp_path / "data"
@@ -65,8 +67,9 @@ def test_a_caller_texted_after_a_guidance_reads_it_and_leaves_no_trace(tmp_path,
     body = compose(pack, load_words(ROOT / "prompts"), "mpp_active", "es").body
     tokens: list[str] = []
 
-    with caplog.at_level(logging.DEBUG), serving(app) as server, chromium() as browser:
-        page = browser.new_page(locale="en-US")
+    context = browser.new_context(locale="en-US")
+    with caplog.at_level(logging.DEBUG), serving(app) as server, context:
+        page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
 
         def keep_token(response) -> None:
