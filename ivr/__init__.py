@@ -39,6 +39,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .twiml_cache import TwimlCache
 
     database = db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded
+    from .db.cli import db_cli
+    from .publish.importer import import_command
+
+    # `flask db ...`; importing an old DATA_DIR writes versions, so it comes from ivr.publish,
+    # added here above both (ivr.db knows nothing of publishing).
+    app.cli.add_command(db_cli(import_command))
     app.extensions["content"] = ContentStore(settings.content_dir)
     app.extensions["twiml_cache"] = TwimlCache()
     # What callers need, as totals only (ivr/counts.py), and the numbers by text message

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-
-if TYPE_CHECKING:
-    from . import Database
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,13 +27,13 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(database: Database) -> str | None:
-    with database.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+def current_revision(conn: sa.Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(database: Database, target: str = "head") -> None:
+def upgrade(conn: sa.Connection, target: str = "head") -> None:
+    """Run the migrations up to ``target`` in ``conn``'s transaction (ivr/db/migrations/env.py
+    takes the connection from the config)."""
     cfg = config()
-    with database.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, target)
