@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ivr.db import EMBEDDED_NAME, schema
+from ivr.db import EMBEDDED_NAME, revisions, schema
 from ivr.db.migrate import MIGRATIONS, head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +70,7 @@ def differences(engine: sa.Engine, metadata: sa.MetaData) -> list:
 
 
 def engine_for(url: str, data: Path) -> sa.Engine:
+    data.mkdir(parents=True, exist_ok=True)
     return sa.create_engine(url or f"sqlite:///{data / EMBEDDED_NAME}")
 
 
@@ -105,6 +106,7 @@ def test_the_release_upgrade_makes_exactly_the_declared_schema(empty_database):
     try:
         with engine.connect() as conn:
             assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+            assert revisions.current_revision(conn) == head_revision()  # read without Alembic
         assert differences(engine, schema.metadata) == []
         # ... and the same comparison does see a difference when there is one:
         kinds = {
@@ -130,3 +132,50 @@ def test_migrations_are_history_and_never_read_todays_schema():
             for alias in node.names
         }
         assert not [n for n in names if n == "ivr" or n.startswith("ivr.")], script.name
+
+
+def test_the_revision_read_without_alembic_is_alembics(empty_database, tmp_path):
+    url, data = empty_database
+    engine = engine_for(url, data)
+    try:
+        with engine.connect() as conn:
+            assert revisions.current_revision(conn) is None  # nothing there yet
+            assert MigrationContext.configure(conn).get_current_revision() is None
+    finally:
+        engine.dispose()
+    assert revisions.head_revision() == head_revision()
+    # A longer history (the next migration revises this one): the head is its last script.
+    folder = tmp_path / "versions"
+    folder.mkdir()
+    for name, revision, down in (("a", "0001", None), ("b", "0003", "0002"), ("c", "0002", "0001")):
+        (folder / f"{name}.py").write_text(
+            f'"""A migration."""\nrevision = {revision!r}\ndown_revision = {down!r}\n'
+        )
+    assert revisions.head_revision(folder) == "0003"
+
+
+def test_a_web_worker_checks_its_schema_without_loading_alembic(tmp_path):
+    # Alembic and Mako are ~10 MB a worker would carry for ever after one look at the schema.
+    env = {
+        **os.environ,
+        "HOTLINE_ENV": "development",
+        "DATABASE_URL": "",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    check = "import sys, ivr.wsgi; print(sorted({m.split('.')[0] for m in sys.modules}))"
+
+    def worker() -> str:
+        started = subprocess.run(
+            [sys.executable, "-c", check],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return started.stdout
+
+    first, second = worker(), worker()
+    assert "'alembic'" in first  # the empty embedded file was upgraded: Alembic did that
+    assert "'alembic'" not in second and "'mako'" not in second

@@ -124,20 +124,21 @@ class Database:
 
     # -- schema ---------------------------------------------------------------------------
 
-    # Alembic is imported only when asked (a web worker asks once, at start).
     def revision(self) -> str | None:
-        from .migrate import current_revision
+        """The migration the database is at (None: empty). Read without Alembic, as is
+        ``head()``: a web worker asks both at start and never needs Alembic after."""
+        from .revisions import current_revision
 
         with self.connect() as conn:
             return current_revision(conn)
 
     def head(self) -> str:
-        from .migrate import head_revision
+        from .revisions import head_revision
 
         return head_revision()
 
     def upgrade(self) -> None:
-        from .migrate import upgrade
+        from .migrate import upgrade  # Alembic: only when there is something to do
 
         with self.begin() as conn:
             upgrade(conn)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
@@ -11,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from .revisions import MIGRATIONS
 
 
 def config() -> Config:
@@ -22,6 +21,7 @@ def config() -> Config:
 
 @cache
 def head_revision() -> str:
+    """Alembic's own answer (ivr.db.revisions answers without Alembic; the tests compare)."""
     head = ScriptDirectory.from_config(config()).get_current_head()
     assert head is not None, "ivr/db/migrations has no revision"
     return head
