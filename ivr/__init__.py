@@ -6,10 +6,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import logs
+from . import heap, logs
 from .config import ConfigError, load_settings
 from .security import MAX_BODY, SignedVoice
 
@@ -71,6 +71,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     throttle.init_app(app)  # after the console: its refusals run before any other hook
     from .answered import CachedAnswers
+
+    @app.teardown_request
+    def _give_memory_back(_error: BaseException | None) -> None:
+        # Console pages and publishes leave megabytes of garbage behind; webhooks and audio
+        # do not, and stay as fast as they are (ivr/heap.py).
+        if not request.path.startswith(("/voice", "/audio")) and not (
+            request.endpoint or ""
+        ).endswith("static"):
+            heap.trim()
 
     # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
     # Inside it, a verified webhook whose answer is already rendered is served from the cache.

@@ -22,9 +22,10 @@ PACKAGE = "ivr"
 # Bottom first. A module's floor is that of the longest prefix naming it ("ivr.sim.connect"
 # before "ivr.sim"); "ivr" itself names only the app factory (ivr/__init__.py).
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    # settings, atomic file writes, log escaping, Twilio's signature check: each imports only
-    # the others here (ivr/__init__.py imports them before anything else, see below)
-    ("base", ("ivr.config", "ivr.atomic", "ivr.logs", "ivr.security")),
+    # settings, atomic file writes, log escaping, Twilio's signature check, giving freed
+    # memory back: each imports only the others here (ivr/__init__.py imports them before
+    # anything else, see below)
+    ("base", ("ivr.config", "ivr.atomic", "ivr.logs", "ivr.security", "ivr.heap")),
     ("storage", ("ivr.db",)),  # its tables and migrations: nothing about what they hold
     ("content", ("ivr.content", "ivr.audio")),  # the pack and its audio, as values and files
     (

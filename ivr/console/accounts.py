@@ -16,6 +16,7 @@ so that spreading guesses over several workers or machines does not multiply the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -46,9 +47,14 @@ LANGUAGES = ("es", "en")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 
-# Checked against when the name is unknown, so a wrong name takes as long as a wrong password
-# and the timing does not reveal which staff names exist.
-_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong
+    password and the timing does not reveal which staff names exist. Made at the first login,
+    not at import: scrypt takes 32 MB while it runs, and a worker that never sees a login
+    should not peak by that much at start."""
+    return generate_password_hash("not a password of anyone", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -241,7 +247,7 @@ class StaffAccounts:
                 return Locked(math.ceil(max(waits)))
             row = conn.execute(sa.select(*_ACCOUNT).where(staff.c.name == name)).first()
         # The hash check runs outside any transaction: scrypt takes a while on purpose.
-        ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+        ok = check_password_hash(row.password_hash if row else _dummy_hash(), password)
         with self.db.begin() as conn:
             if ok and row is not None:
                 conn.execute(sa.delete(login_failures).where(login_failures.c.key == keys[0]))
