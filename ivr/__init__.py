@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import logs
+from . import heap, logs
 from .atomic import make_private, private_dir
 from .config import ConfigError, load_settings
 from .security import MAX_BODY, SignedVoice
@@ -72,6 +72,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     private_dir(settings.data_dir)
     make_private(settings.data_dir)
     database = db.init_app(app)  # everything staff make; the embedded SQLite file is upgraded
+    from .db.cli import db_cli
+    from .publish.importer import import_command
+
+    # `flask db ...`; importing an old DATA_DIR writes versions, so it comes from ivr.publish,
+    # added here above both (ivr.db knows nothing of publishing).
+    app.cli.add_command(db_cli(import_command))
     app.extensions["content"] = ContentStore(settings.content_dir)
     app.extensions["twiml_cache"] = TwimlCache()
     # What callers need, as totals only (ivr/counts.py), and the numbers by text message
@@ -87,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     destinations.init_app(app)  # test calls to the transfer numbers (issue 18)
 
     from . import audio, publish
+    from .sim import callback_phone  # noqa: F401  (its routes join the phone's blueprint)
     from .sim import web as simulator
 
     audio.init_app(app)
@@ -110,6 +117,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # worker's slots (all threads but one) or is refused before it reads its session.
     gate.init_app(app, settings.gunicorn_threads)
     from .answered import CachedAnswers
+
+    @app.teardown_request
+    def _give_memory_back(_error: BaseException | None) -> None:
+        # Console pages and publishes leave megabytes of garbage behind; webhooks and audio
+        # do not, and stay as fast as they are (ivr/heap.py).
+        if not request.path.startswith(("/voice", "/audio")) and not (
+            request.endpoint or ""
+        ).endswith("static"):
+            heap.trim()
 
     # Before anything of the app runs (routing, error handlers, sessions): /voice is Twilio's.
     # Inside it, a verified webhook whose answer is already rendered is served from the cache.

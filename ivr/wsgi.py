@@ -7,7 +7,8 @@ embedded SQLite database needs nothing: ``create_app`` upgrades it itself.
 
 from __future__ import annotations
 
-from . import create_app
+from . import create_app, heap
 
+heap.tune()  # before the worker's threads start (ivr/heap.py)
 app = create_app()
 app.extensions["db"].require_current()

@@ -598,7 +598,8 @@ def empty_database(request, tmp_path):
 
 def test_existing_accounts_become_administrators_and_new_ones_editors(empty_database):
     database = empty_database
-    upgrade(database, "0001")
+    with database.begin() as conn:
+        upgrade(conn, "0001")
     with database.begin() as conn:
         for name in ("old1", "old2"):
             conn.execute(

@@ -1,6 +1,7 @@
-"""The database store on its own terms (each test on SQLite and on PostgreSQL): the migrations
-make exactly the declared schema, a text edit stores what changed, prune keeps what the line
-may still play, a version says what it changed, and a publish is all or nothing."""
+"""The database store on its own terms (each test on SQLite and on PostgreSQL): a text edit
+stores what changed, prune keeps what the line may still play, a version says what it changed,
+and a publish is all or nothing. (The migrations against the declared schema:
+test_db_schema.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import zlib
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from test_publish_support import call, edited, first_prompt, make_line, played, seed_text
 
 from ivr.content import load_pack
@@ -35,19 +34,6 @@ def database_bytes(line) -> int:
         for row in line.query(table.select()):
             total += sum(len(v) if isinstance(v, bytes) else len(str(v)) for v in row)
     return total
-
-
-def test_the_migrations_make_exactly_the_declared_schema(line):
-    database = line.database()
-    try:
-        if database.is_sqlite:
-            database.upgrade()  # a fresh embedded file (the app would do this itself)
-        with database.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), schema.metadata)
-        assert database.revision() == database.head()
-    finally:
-        database.close()
-    assert differences == []
 
 
 def test_heroku_style_urls_are_read_as_psycopg_and_no_url_means_the_embedded_file(tmp_path):

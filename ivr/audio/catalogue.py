@@ -27,6 +27,9 @@ URL_PREFIX = "/audio"
 #: webhook notices it within this time, the same bound as a content edit. Saves two stats per
 #: prompt on every webhook.
 FOUND_FOR_SECONDS = 1.0
+#: Files remembered as found at most (each version adds the files of its new audio; the
+#: entries older than FOUND_FOR_SECONDS are dropped when there are more).
+FOUND_KEPT = 4096
 
 # (lang, file) -> a file on disk, or None where the locator has none
 Locator = Callable[[str, str], Path | None]
@@ -88,6 +91,12 @@ class AudioCatalogue:
             return cached[1]
         found = self._find(lang, file)
         if found is not None:
+            if len(self._found) >= FOUND_KEPT:
+                self._found = {
+                    key: seen
+                    for key, seen in self._found.items()
+                    if now - seen[0] < FOUND_FOR_SECONDS
+                }
             self._found[(lang, file)] = (now, found)
         return found
 

@@ -26,6 +26,7 @@ from .pipeline import AudioRejected, to_telephony
 log = logging.getLogger(__name__)
 
 ENGINE = "espeak"
+MADE_KEPT = 4096  # URLs of files known to exist; each edit of the words adds one
 
 
 class OfflineAudio:
@@ -65,7 +66,8 @@ class OfflineAudio:
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
         with making:  # one synthesis per file, however many calls ask at once
-            if key not in self._made:
+            url = self._made.get(key)
+            if url is None:
                 path = self.cache_dir / lang / file
                 if not path.is_file():
                     try:
@@ -74,5 +76,10 @@ class OfflineAudio:
                         log.error("offline audio for %s %s failed: %s", lang, prompt_id, error)
                         return None
                     atomic_write(path, audio.data)
-                self._made[key] = f"/audio/{lang}/{file}"
-        return self._made[key]
+                if len(self._made) >= MADE_KEPT:  # the words of old versions: on disk still
+                    self._made.clear()
+                url = self._made[key] = f"/audio/{lang}/{file}"
+            with self._lock:
+                # Later callers find the URL (or the file on disk): no lock per file for ever.
+                self._making.pop(key, None)
+        return url

@@ -32,6 +32,7 @@ line passes one, for the caller's own key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -78,9 +79,14 @@ LINE_PIN_KEY = "pin:line"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 _PIN = re.compile(rf"[0-9]{{{PIN_DIGITS[0]},{PIN_DIGITS[1]}}}")
 
-# Checked against when the name is unknown, so a wrong name takes as long as a wrong password
-# and the timing does not reveal which staff names exist.
-_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong
+    password and the timing does not reveal which staff names exist. Made at the first login,
+    not at import: scrypt takes 32 MB while it runs, and a worker that never sees a login
+    should not peak by that much at start."""
+    return generate_password_hash("not a password of anyone", method="scrypt")
 
 
 class AccountError(ValueError):
@@ -579,7 +585,7 @@ class StaffAccounts:
                 return Locked(math.ceil(max(waits)))
             row = conn.execute(sa.select(*_ACCOUNT).where(staff.c.name == name)).first()
         # The hash check runs outside any transaction: scrypt takes a while on purpose.
-        ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
+        ok = check_password_hash(row.password_hash if row else _dummy_hash(), password)
         with self.db.begin() as conn:
             if ok and row is not None:
                 conn.execute(sa.delete(login_failures).where(login_failures.c.key == keys[0]))

@@ -17,6 +17,7 @@ import re
 import subprocess
 import textwrap
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -173,7 +174,10 @@ def dot_source(pack: ContentPack, namer: Namer, link: Callable[[str], str]) -> s
     return "\n".join(lines)
 
 
-_cache: dict[tuple[str, str], Markup] = {}
+# (pack version, interface language) -> picture, newest last. A few: the live version in
+# both interface languages and the one before (each picture is a few hundred kB of SVG).
+CACHED = 4
+_cache: OrderedDict[tuple[str, str], Markup] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -183,6 +187,7 @@ def flow_svg(pack: ContentPack, namer: Namer, link: Callable[[str], str], ui: st
     key = (pack.version, ui)
     with _lock:
         if key in _cache:
+            _cache.move_to_end(key)
             return _cache[key]
     source = dot_source(pack, namer, link)
     try:
@@ -213,7 +218,7 @@ def flow_svg(pack: ContentPack, namer: Namer, link: Callable[[str], str], ui: st
     svg = re.sub(r'<polygon fill="white" stroke="transparent"[^>]*/>', "", svg, count=1)
     picture = Markup(svg)
     with _lock:
-        if len(_cache) > 12:
-            _cache.clear()
         _cache[key] = picture
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
     return picture

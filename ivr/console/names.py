@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask_babel import get_locale, gettext, ngettext
@@ -220,7 +221,11 @@ def _shared(name: str) -> str:
     return names.get(name, name.replace("_", " "))
 
 
-_cache: dict[tuple[str, str], Namer] = {}
+# (pack version, interface language) -> Namer, newest last. Each holds its pack: a few only
+# (the live version in both interface languages and the one before), not every version a
+# long day of publishing made.
+CACHED = 4
+_cache: OrderedDict[tuple[str, str], Namer] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -231,9 +236,10 @@ def namer(pack: ContentPack) -> Namer:
     with _lock:
         found = _cache.get(key)
         if found is None or found.pack is not pack:
-            if len(_cache) > 16:
-                _cache.clear()
             found = _cache[key] = Namer(pack, ui)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
         return found
 
 

@@ -86,6 +86,9 @@ ENDPOINT_ROLES: dict[str, str] = {
     "console.phone_pin": ADMINISTRATOR,
 }
 
+# Open to anyone, logged in or not: the login form, its stylesheet and the language switch.
+PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.choose_language"})
+
 # Reachable while the account's password is temporary (it must be changed first).
 TEMPORARY_PASSWORD_ENDPOINTS = frozenset(
     {"console.my_password", "console.logout", "console.choose_language", "console.static"}
@@ -173,8 +176,6 @@ def check() -> Response | None:
     account = g.get("staff_account")
     if account is None or not request.path.startswith(CONSOLE_PATH) or request.endpoint is None:
         return None  # not logged in (each blueprint's guard sends to the login), or a 404
-    from .web import PUBLIC_ENDPOINTS
-
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None  # the login form, its stylesheet and the language switch: for anyone
     if account.password_temporary and request.endpoint not in TEMPORARY_PASSWORD_ENDPOINTS:

@@ -24,6 +24,7 @@ from . import phones, roles
 from .common import wants_json
 from .i18n import language_name
 from .names import audio_source
+from .roles import PUBLIC_ENDPOINTS
 from .security import check_csrf, csrf_token
 
 bp = Blueprint(
@@ -35,7 +36,6 @@ bp = Blueprint(
 )
 
 # Reachable without a login: the login form itself and its stylesheet (no data in either).
-PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.choose_language"})
 # Audio uploads are far bigger than a Twilio webhook (the app-wide limit).
 UPLOAD_ENDPOINTS = frozenset({"console.upload_recording", "console.studio_take"})
 MAX_UPLOAD = 20 * 1024 * 1024

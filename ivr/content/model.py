@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+from .frozen import frozen_map  # noqa: F401  (re-exported: callers import it from here)
 
 if TYPE_CHECKING:
     from .hours import Clock, Hours
@@ -18,10 +19,6 @@ if TYPE_CHECKING:
 
 # The keys a telephone keypad sends.
 DTMF = frozenset("0123456789*#")
-
-
-def frozen_map(data: Mapping | None = None) -> Mapping:
-    return MappingProxyType(dict(data or {}))
 
 
 class NodeKind(StrEnum):

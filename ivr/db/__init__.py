@@ -2,8 +2,9 @@
 
 PostgreSQL (psycopg 3) when ``DATABASE_URL`` is set, so any number of web machines share it;
 otherwise an embedded SQLite file in ``DATA_DIR`` (WAL, so workers read while one writes).
-``init_app(app)`` puts a :class:`Database` in ``app.extensions["db"]`` and adds
-``flask db upgrade|current|import-data-dir``. The embedded file is created and upgraded by the
+``init_app(app)`` puts a :class:`Database` in ``app.extensions["db"]``; the app factory adds
+``flask db ...`` (:mod:`ivr.db.cli`). This package knows only its tables: nothing above it
+(publishing, the console, texts) is imported here. The embedded file is created and upgraded by the
 app itself (nothing to coordinate); a shared database is upgraded by the release phase
 (``flask --app ivr db upgrade``) and a web process whose schema is behind refuses to start
 (:mod:`ivr.wsgi`).
@@ -159,19 +160,23 @@ class Database:
     # -- schema ---------------------------------------------------------------------------
 
     def revision(self) -> str | None:
-        from .migrate import current_revision
+        """The migration the database is at (None: empty). Read without Alembic, as is
+        ``head()``: a web worker asks both at start and never needs Alembic after."""
+        from .revisions import current_revision
 
-        return current_revision(self)
+        with self.connect() as conn:
+            return current_revision(conn)
 
     def head(self) -> str:
-        from .migrate import head_revision
+        from .revisions import head_revision
 
         return head_revision()
 
     def upgrade(self) -> None:
-        from .migrate import upgrade
+        from .migrate import upgrade  # Alembic: only when there is something to do
 
-        upgrade(self)
+        with self.begin() as conn:
+            upgrade(conn)
 
     def require_current(self) -> None:
         """Raise SchemaBehind (naming the command to run) unless the schema is at head."""
@@ -290,12 +295,9 @@ def upgrade_embedded(database: Database, data_dir: Path) -> None:
 def init_app(app: Flask) -> Database:
     """Open the database; upgrade it when it is the embedded file. Never refuses here: the
     CLI needs an app to run `db upgrade` with (the web entry point refuses, ivr.wsgi)."""
-    from .cli import db_cli
-
     settings = app.config["SETTINGS"]
     database = Database(engine_url(settings.database_url.reveal(), settings.data_dir))
     if database.is_sqlite:
         upgrade_embedded(database, settings.data_dir)
     app.extensions["db"] = database
-    app.cli.add_command(db_cli)
     return database

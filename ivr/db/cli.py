@@ -1,23 +1,21 @@
-"""``flask --app ivr db upgrade|current|import-data-dir``."""
+"""``flask --app ivr db upgrade|current`` (plus whatever the app factory adds from above, such
+as ``import-data-dir`` from :mod:`ivr.publish.importer`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from . import Database
-
-db_cli = AppGroup("db", help="The database: schema migrations and importing old data.")
 
 
 def _db() -> Database:
     return current_app.extensions["db"]
 
 
-@db_cli.command("upgrade")
+@click.command("upgrade")
+@with_appcontext
 def upgrade_command() -> None:
     """Create the schema, or bring it up to this code's newest migration (the release phase)."""
     database = _db()
@@ -30,7 +28,8 @@ def upgrade_command() -> None:
         click.echo(f"database schema upgraded: {before or 'empty'} -> {after}")
 
 
-@db_cli.command("current")
+@click.command("current")
+@with_appcontext
 def current_command() -> None:
     """Which migration the database is at, and whether that is this code's newest."""
     database = _db()
@@ -39,17 +38,10 @@ def current_command() -> None:
     click.echo(f"{database!r}: schema {current or 'empty'}, {state}")
 
 
-@db_cli.command("import-data-dir")
-@click.argument(
-    "path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path)
-)
-def import_command(path: Path | None) -> None:
-    """Import an old file-based DATA_DIR (default: DATA_DIR): versions (same ids), the live
-    pointer, the audit log, published audio, drafts and staff accounts. Running it again adds
-    nothing."""
-    from .importer import import_data_dir
-
-    root = path or current_app.config["SETTINGS"].data_dir
-    report = import_data_dir(_db(), root)
-    for line in report.lines():
-        click.echo(line)
+def db_cli(*more: click.Command) -> AppGroup:
+    """The ``db`` command group: upgrade, current, and ``more`` commands from higher floors
+    (a new group each time, so no app's commands leak into another's)."""
+    group = AppGroup("db", help="The database: schema migrations and importing old data.")
+    for command in (upgrade_command, current_command, *more):
+        group.add_command(command)
+    return group

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 
 class _OnlyMigrations(logging.Filter):
@@ -26,15 +24,13 @@ for _name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
     logging.getLogger(_name).addFilter(_OnlyMigrations())
 
 
+import sqlalchemy as sa  # noqa: E402
 from alembic import command  # noqa: E402  (after the filter above)
 from alembic.config import Config  # noqa: E402
 from alembic.runtime.migration import MigrationContext  # noqa: E402
 from alembic.script import ScriptDirectory  # noqa: E402
 
-if TYPE_CHECKING:
-    from . import Database
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from .revisions import MIGRATIONS  # noqa: E402
 
 
 def config() -> Config:
@@ -45,22 +41,21 @@ def config() -> Config:
 
 @cache
 def head_revision() -> str:
+    """Alembic's own answer (ivr.db.revisions answers without Alembic; the tests compare)."""
     head = ScriptDirectory.from_config(config()).get_current_head()
     assert head is not None, "ivr/db/migrations has no revision"
     return head
 
 
-def current_revision(database: Database) -> str | None:
-    with database.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+def current_revision(conn: sa.Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(database: Database, target: str = "head") -> None:
-    """Bring the schema to ``target``: nothing to do (and nothing logged) when it is already
-    there; one log line per migration run otherwise."""
-    if target == "head" and current_revision(database) == head_revision():
-        return
+def upgrade(conn: sa.Connection, target: str = "head") -> None:
+    """Run the migrations up to ``target`` in ``conn``'s transaction (ivr/db/migrations/env.py
+    takes the connection from the config)."""
+    if target == "head" and current_revision(conn) == head_revision():
+        return  # nothing to do, and nothing logged
     cfg = config()
-    with database.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, target)

@@ -1,6 +1,6 @@
 """Every table the hotline keeps, as SQLAlchemy Core (no ORM): the one source of the schema.
 
-Migrations (``ivr/db/migrations``) create exactly these; a test checks they agree. Times are
+Migrations (``ivr/db/migrations``) create exactly these (tests/test_db_schema.py). Times are
 either ISO 8601 UTC strings (what staff read: versions, audit, audio, drafts) or seconds since
 the epoch (what code compares: sessions, login failures).
 """

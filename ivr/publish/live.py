@@ -28,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import has_request_context
 
+from .. import heap
 from ..atomic import atomic_write, private_dir, write_private
 from ..audio.manifest import Manifest, file_hash
 from ..content import ContentError, ContentPack, load_pack
@@ -122,7 +123,8 @@ class LiveVersion:
                 self._serial = serial
                 return False
             self._swap(snapshot, serial)
-            return True
+        heap.trim()  # loading a version left the old one and its garbage behind
+        return True
 
     def adopt(
         self,

@@ -24,13 +24,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..audio.manifest import Manifest, utc_now
+from ..audio.manifest import Entry, Manifest, utc_now
 from ..db import Database, insert_ignore
 from ..db.schema import audio, blobs, live, versions
 from .models import Version
 
-BLOBS_CACHED = 256  # decompressed blobs kept in memory (each a few kB to ~100 kB)
-MANIFESTS_CACHED = 64
+# What a worker keeps of what it read (blobs and versions never change, so it stays true),
+# bounded by size: the console's history pages read every version, and a worker lives for
+# weeks of publishing.
+BLOB_BYTES_CACHED = 4 * 1024 * 1024  # decompressed pack files (a few kB to ~100 kB each)
+# Manifest parts, parsed, by the bytes they were parsed from (objects take ~2x that). A
+# version's manifest is merged from its parts on each read, sharing their entries: N versions
+# cost the parts they changed, not N whole manifests (~0.6 MB each).
+PART_BYTES_CACHED = 2 * 1024 * 1024
 
 
 def sha256(data: bytes) -> str:
@@ -59,31 +65,40 @@ def manifest_parts(manifest: Manifest) -> dict[str, bytes]:
 
 
 class _Lru(OrderedDict):
-    def __init__(self, size: int) -> None:
+    """Least recently used first out, once the values' weights add up to more than
+    ``limit`` (the newest value always stays)."""
+
+    def __init__(self, limit: int) -> None:
         super().__init__()
-        self.size = size
+        self.limit = limit
+        self.weight = 0
         self.lock = threading.Lock()
 
     def fetch(self, key: Any) -> Any:
         with self.lock:
-            value = self.get(key)
-            if value is not None:
-                self.move_to_end(key)
-            return value
+            found = self.get(key)
+            if found is None:
+                return None
+            self.move_to_end(key)
+            return found[0]
 
-    def keep(self, key: Any, value: Any) -> None:
+    def keep(self, key: Any, value: Any, weight: int) -> None:
         with self.lock:
-            self[key] = value
-            while len(self) > self.size:
-                self.popitem(last=False)
+            old = self.pop(key, None)
+            if old is not None:
+                self.weight -= old[1]
+            self[key] = (value, weight)
+            self.weight += weight
+            while self.weight > self.limit and len(self) > 1:
+                self.weight -= self.popitem(last=False)[1][1]
 
 
 class VersionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         # Blobs and versions never change, so what was read stays true.
-        self._blobs = _Lru(BLOBS_CACHED)
-        self._manifests = _Lru(MANIFESTS_CACHED)
+        self._blobs = _Lru(BLOB_BYTES_CACHED)
+        self._parts = _Lru(PART_BYTES_CACHED)
 
     # -- the live pointer ------------------------------------------------------------------
 
@@ -163,18 +178,26 @@ class VersionStore:
         return {name: data[sha] for name, sha in sorted(files.items())}
 
     def read_manifest(self, conn: sa.Connection, parts: Mapping[str, str]) -> Manifest:
-        key = tuple(sorted(parts.items()))
-        cached = self._manifests.fetch(key)
-        if cached is None:
-            data = self.blobs(conn, parts.values())
-            cached = Manifest()
-            for _, sha in key:
-                cached.entries.update(Manifest.from_bytes(data[sha]).entries)
-            self._manifests.keep(key, cached)
-        return Manifest(dict(cached.entries))  # callers may put() into theirs
+        """The manifest made of these parts (part name -> blob sha), a new one each time
+        (callers may put() into theirs); its entries are shared with the cached parts."""
+        shas = [sha for _, sha in sorted(parts.items())]
+        found = {sha: part for sha in shas if (part := self._parts.fetch(sha)) is not None}
+        missing = [sha for sha in shas if sha not in found]
+        if missing:
+            for sha, data in self.blobs(conn, missing, keep=False).items():
+                found[sha] = Manifest.from_bytes(data).entries
+                self._parts.keep(sha, found[sha], len(data))
+        entries: dict[tuple[str, str], Entry] = {}
+        for sha in shas:
+            entries.update(found[sha])
+        return Manifest(entries)
 
-    def blobs(self, conn: sa.Connection, shas: Iterable[str]) -> dict[str, bytes]:
-        """Blob bytes by hash (KeyError naming a missing one); a damaged blob is a ValueError."""
+    def blobs(
+        self, conn: sa.Connection, shas: Iterable[str], *, keep: bool = True
+    ) -> dict[str, bytes]:
+        """Blob bytes by hash (KeyError naming a missing one); a damaged blob is a ValueError.
+        ``keep=False``: read them without keeping them in memory (manifest parts are kept
+        parsed instead)."""
         wanted = set(shas)
         found = {sha: data for sha in wanted if (data := self._blobs.fetch(sha)) is not None}
         missing = wanted - set(found)
@@ -189,7 +212,8 @@ class VersionStore:
                     raise ValueError(f"blob {sha[:12]} is damaged: {error}") from error
                 if sha256(data) != sha:
                     raise ValueError(f"blob {sha[:12]} does not match its hash")
-                self._blobs.keep(sha, data)
+                if keep:
+                    self._blobs.keep(sha, data, len(data))
                 found[sha] = data
         if wanted - set(found):
             raise KeyError(f"blobs missing from the database: {sorted(wanted - set(found))}")

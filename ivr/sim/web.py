@@ -51,8 +51,6 @@ bp = Blueprint(
 
 def init_app(app: Flask) -> None:
     """Register the browser phone on `app` (once)."""
-    from . import callback_phone  # noqa: F401  (missed call and callback, issue 18)
-
     if bp.name not in app.blueprints:
         app.register_blueprint(bp)
 

@@ -1,5 +1,9 @@
 """``flask --app ivr db import-data-dir``: bring a file-based DATA_DIR into the database.
 
+It lives here, above :mod:`ivr.db`, because it writes versions through
+:class:`~ivr.publish.versions.VersionStore`; the app factory adds the command to the ``db``
+group (:func:`ivr.db.cli.db_cli`), so ``ivr.db`` knows nothing of publishing.
+
 The old layout (before the database)::
 
     DATA_DIR/content/LIVE                         the live version's id
@@ -22,11 +26,15 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
 
 from ..audio.manifest import Manifest, file_hash, utc_now
-from . import Database, insert_ignore
-from .schema import audio, audit, drafts, live, login_failures, staff, versions
+from ..db import Database, insert_ignore
+from ..db.schema import audio, audit, drafts, live, login_failures, staff, versions
+from .versions import VersionStore
 
 CONTENT = "content"
 STAFF_DB = "staff.sqlite3"
@@ -54,8 +62,7 @@ class ImportReport:
 
 
 def import_data_dir(database: Database, root: Path) -> ImportReport:
-    from ..publish.versions import VersionStore
-
+    """Import what ``root`` holds that the database lacks (see the module docstring)."""
     root = Path(root)
     report = ImportReport()
     store = VersionStore(database)
@@ -270,3 +277,18 @@ def _staff(conn: sa.Connection, path: Path, report: ImportReport) -> None:
                 )
             )
         report.count("login failure counters", added=not there)
+
+
+@click.command("import-data-dir")
+@click.argument(
+    "path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@with_appcontext
+def import_command(path: Path | None) -> None:
+    """Import an old file-based DATA_DIR (default: DATA_DIR): versions (same ids), the live
+    pointer, the audit log, published audio, drafts and staff accounts. Running it again adds
+    nothing."""
+    root = path or current_app.config["SETTINGS"].data_dir
+    report = import_data_dir(current_app.extensions["db"], root)
+    for line in report.lines():
+        click.echo(line)
