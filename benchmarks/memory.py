@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,8 +113,17 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
             time.sleep(0.3)
     else:
         raise SystemExit("gunicorn did not answer within 60 s")
-    threading.Thread(target=process.stderr.read, daemon=True).start()  # drain the error log
+    threading.Thread(target=_drain, args=(process,), daemon=True).start()
     return process, base
+
+
+ERRORS: deque[str] = deque(maxlen=60)  # the end of gunicorn's error log, shown if a step fails
+
+
+def _drain(process: subprocess.Popen) -> None:
+    for line in process.stderr:
+        if not line.startswith("INFO "):
+            ERRORS.append(line.rstrip())
 
 
 def workers(master: int) -> list[int]:
@@ -395,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
 
             sent, failed = send_webhooks(base, webhooks, audio, args.webhooks // 5)
             report(f"after {sent} more ({failed} failed)", process.pid, time.monotonic() - started)
+        except SystemExit:
+            print("\n".join(ERRORS), file=sys.stderr)
+            raise
         finally:
             process.terminate()
             try:

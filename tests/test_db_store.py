@@ -1,6 +1,7 @@
 """The database store on its own terms (each test on SQLite and on PostgreSQL): a text edit
 stores what changed, prune keeps what the line may still play, a version says what it changed,
-and a publish is all or nothing. (The migrations against the declared schema:
+what a worker keeps of the versions it read stays bounded, and a publish is all or nothing.
+(The migrations against the declared schema:
 test_db_schema.py.)"""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from test_publish_support import call, edited, first_prompt, make_line, played, 
 
 from ivr.content import load_pack
 from ivr.db import Database, engine_url, schema
+from ivr.publish.versions import VersionStore
 
 TEXT_EDIT_BUDGET = 20_000  # bytes a text edit may add to the database (audio aside)
 
@@ -59,6 +61,30 @@ def test_a_text_edit_stores_only_the_changed_file(line):
     assert len(new_blobs) == 2
     manifest_part = next(d for d in new_blobs.values() if b'"prompt_id"' in zlib.decompress(d))
     assert 0 < added - len(manifest_part) <= TEXT_EDIT_BUDGET, added
+
+
+def test_versions_share_their_manifest_parts_and_what_is_kept_stays_bounded(line):
+    publisher = line.app().extensions["publisher"]
+    pack = publisher.pack()
+    prompt = first_prompt(pack)
+    for word in ("Uno", "Dos", "Tres"):
+        publisher.set_text("es", prompt, edited(pack, prompt, word), author="ana")
+    store = publisher.versions_store
+    manifests = {v.id: store.manifest(v.id) for v in publisher.versions()}
+
+    first, last = manifests["1"], manifests["3"]
+    assert first.get("es", prompt).file != last.get("es", prompt).file  # each its own audio
+    untouched = next(key for key in first.entries if key[0] == "en")
+    # One parsed entry for every version that has it (the console's history reads them all),
+    # not one whole manifest per version.
+    assert first.entries[untouched] is last.entries[untouched]
+    # However small the bound, only the newest stays and every read is still right.
+    small = VersionStore(store.db)
+    small._parts.limit = small._blobs.limit = 1
+    for version in publisher.versions():
+        assert small.manifest(version.id).entries == manifests[version.id].entries
+        assert small.files(version.id) == store.files(version.id)
+        assert len(small._parts) == 1 and len(small._blobs) == 1
 
 
 def test_prune_keeps_the_newest_the_live_one_and_the_audio_they_play(line):
