@@ -144,7 +144,7 @@ def test_two_failed_checks_flag_the_number_on_the_directory_and_the_home_page(ap
                     result=result,
                 )
             )
-    directory = text(staff.get("/admin/directory"))
+    directory = text(staff.get("/admin/directory/kind"))  # the organization's own page
     assert directory.count("the last two test calls failed") == 1
     home = text(staff.get("/admin/"))
     assert "1 transfer number may not be answering" in home

@@ -59,7 +59,13 @@ def test_a_long_folded_text_stays_folded_and_wrapped(line):
     version = publisher.set_text("es", prompt, words, author="ana")
 
     text = stored(line, version.id, "text/es.yaml")
-    block = text.split(f"{prompt}: >-\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    head, rest = text.split(f"{prompt}: >-\n", 1)
+    indent = len(head.rsplit("\n", 1)[-1]) + 1  # the block is indented deeper than its key
+    block = []
+    for row in rest.splitlines():  # its rows, not the prompts written after it
+        if not row.startswith(" " * indent):
+            break
+        block.append(row)
     assert len(block) > 1 and all(len(row) <= 92 for row in block)
     assert publisher.pack().raw_texts("es")[prompt] == words
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
+from test_browser_support import TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.callbacks.worker import Worker
@@ -73,13 +73,14 @@ def test_no_missed_calls_from_the_simulator_with_a_real_twilio_account(tmp_path)
 
 
 @needs_chromium
-def test_the_browser_phone_misses_a_call_and_rings_with_the_callback():
+def test_the_browser_phone_misses_a_call_and_rings_with_the_callback(browser):
     from playwright.sync_api import expect
 
     app = create_app({"ENV": {**os.environ, "HOTLINE_ENV": "development"}})
     pack = app.extensions["content"].current()
-    with serving(app) as base, chromium() as browser:
-        page = browser.new_page()
+    with serving(app) as base:
+        context = browser.new_context()
+        page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(f"{base}/simulator?speed=8")
         page.click("#missed")
@@ -96,3 +97,4 @@ def test_the_browser_phone_misses_a_call_and_rings_with_the_callback():
             time.sleep(0.1)
         assert waiting(app) == 0
         expect(page.locator("#captions li.error")).to_have_count(0)
+        context.close()

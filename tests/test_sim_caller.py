@@ -111,7 +111,7 @@ def test_the_terminal_phone_against_a_server_captions_what_the_server_plays(app,
     with serving(app) as base:
         phone.main(
             ["--url", base, "--mute", "--lang-key", pack.language("es").key],
-            stdin=io.StringIO(""),
+            stdin=io.StringIO("1\n"),  # a situation: its guidance says the safety notice
             stdout=out,
         )
     said = out.getvalue()

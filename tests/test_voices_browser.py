@@ -8,9 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pydub import AudioSegment
-from test_browser_support import TIMEOUT_MS, chromium, needs_chromium
-from voices_support import speak
+from test_browser_support import MICROPHONE_WORDS, TIMEOUT_MS, needs_chromium
 
 from ivr import create_app
 from ivr.sim.serve import serving
@@ -18,23 +16,11 @@ from ivr.sim.serve import serving
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("SCREENSHOTS")
-FIRST_WORDS = "Español: oprima 1."  # the language menu's Spanish words, first in the session
+# The shared browser's fake microphone says these (test_browser_support.py): the language
+# menu's Spanish words, first in the session.
+FIRST_WORDS = MICROPHONE_WORDS
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def microphone(tmp_path_factory) -> Path:
-    """A WAV Chromium plays as the microphone: the first part's words, then room silence
-    (the file loops while the page records)."""
-    import io
-
-    words = AudioSegment.from_file(io.BytesIO(speak(FIRST_WORDS)), format="wav")
-    audio = (words + AudioSegment.silent(duration=4000, frame_rate=8000)).set_frame_rate(48000)
-    path = tmp_path_factory.mktemp("mic") / "words.wav"
-    with open(path, "wb") as out:
-        audio.export(out, format="wav")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +51,6 @@ def safety_code(app) -> int:
 def server(app):
     with serving(app) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser(microphone):
-    with chromium(
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={microphone}",
-    ) as browser:
-        yield browser
 
 
 def new_page(browser, server):
