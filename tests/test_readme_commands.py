@@ -30,6 +30,9 @@ NOT_RUN = {
     "scripts/phone": "an interactive phone (tests/test_sim_phone.py drives it)",
     "scripts/phone --url": "names the option (needs a running server, as above)",
     "scripts/walk": "walks every path in every language; tests/test_sim_walk.py runs it",
+    "scripts/voice-session --lang ht": "a whole language's phone session, minutes; "
+    "tests/test_voices_* drive the same session",
+    "scripts/voice-session": "the same, in its language by default",
 }
 BENCHMARK = re.compile(r"^\.venv/bin/python benchmarks/")  # minutes each, under load
 
