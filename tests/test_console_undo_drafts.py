@@ -1,6 +1,7 @@
 """Going back without surprises, drafts of words and numbers, translation checks and the
-staffer's own language, through the console's pages (the real app and Publisher, SQLite and
-PostgreSQL). What callers hear is read from the /voice webhook's TwiML."""
+staffer's own language, through the console's pages (the real app and Publisher, on SQLite:
+test_publish_undo_drafts runs the same changes on PostgreSQL too). What callers hear is read
+from the /voice webhook's TwiML."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from ivr import create_app
 
 
 @pytest.fixture
-def app(tmp_path, database_url):
-    env = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+def app(tmp_path):
+    # The pages on the embedded SQLite: what they change goes through the Publisher, whose own
+    # tests (test_publish_*, test_db_*) run every change on SQLite and on PostgreSQL; the
+    # console's own tables (accounts, sessions, roles) are tested on both in test_console_auth
+    # and test_console_roles.
+    env = {"HOTLINE_ENV": "development", "DATA_DIR": str(tmp_path)}
     app = create_app({"ENV": env, "TESTING": True})
     app.extensions["staff"].add("maria", PASSWORD)
     app.extensions["staff"].set_language("maria", "en")  # her account reads English

@@ -6,6 +6,7 @@ in every language), so no test needs a full audio build.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -154,11 +155,17 @@ def eventually(check: Callable[[], T], timeout: float = 3.0) -> T:
         time.sleep(0.02)
 
 
+@functools.cache
+def _repository_pack() -> ContentPack:
+    """prompts/ read once per worker (each read costs a quarter of a second)."""
+    return load_pack(ROOT / "prompts")
+
+
 def make_line(tmp_path: Path, database_url: str = "") -> Line:
     """prompts/ copied, and the committed audio of the first menu (language choice)."""
     line = Line(tmp_path / "prompts", tmp_path / "audio", tmp_path / "data", database_url)
     shutil.copytree(ROOT / "prompts", line.prompts)
-    pack = load_pack(line.prompts)
+    pack = _repository_pack()  # what was just copied
     seed = load_manifest(ROOT / "audio")
     subset = type(seed)()
     for prompt in answer(pack).prompts:

@@ -36,6 +36,20 @@ Every app the tests make compiles the console's Jinja templates anew; they share
 bytecode cache here (Jinja checks each template's source checksum, and the key also holds
 every setting of the environment that changes the compiled code).
 
+Every app registers the same ~90 URL rules, and werkzeug compiles Python code for each
+rule's URL builder (``Rule._compile_builder``: an AST, ``compile``, ``exec``): about half of
+making an app. The builder it returns is a function of the rule's text, its parsed parts, its
+defaults and whether unknown arguments are appended, and takes the rule itself as an argument
+(bound afterwards), so one compiled per distinct rule serves every app of the worker.
+
+Every app on a new embedded SQLite file runs the Alembic migrations 0001 -> head (a fifth of
+making an app). The schema they leave is the same every time, so the first empty SQLite
+database a worker upgrades is upgraded for real and the statements that recreate what it
+holds (sqlite_master's CREATE statements, in order, and the rows the migrations inserted) are
+kept and replayed into every later empty one. ``tests/test_db_schema.py`` runs the real
+migrations (in their own processes) and compares them with the declared schema; an upgrade
+of a database that is not empty, or to another revision, or on PostgreSQL, is always real.
+
 Nearly every console test makes an account (``staff add``): a scrypt hash, ~0.1 s of a core on
 purpose, and nearly every one logs in: another. The hash of a password is made once per
 worker and reused for every account given that password (a real scrypt hash all the same, only
@@ -51,6 +65,7 @@ import hashlib
 import importlib
 import os
 import pickle
+import pkgutil
 import shutil
 import threading
 from collections import Counter
@@ -62,16 +77,19 @@ import flask
 import jinja2
 import jinja2.bccache
 import pytest
+import werkzeug.routing.rules
 
+import ivr
 import ivr.content
 from ivr.audio import engines, pipeline
 from ivr.console import accounts, throttle
 from ivr.publish import yamledit
 
-# The modules that call to_telephony on engine output (their own name for it is replaced).
-CALLERS = ("ivr.publish.publisher", "ivr.audio.build", "ivr.audio.offline")
-# The modules that load content packs (likewise).
-PACK_LOADERS = ("ivr.content.store", "ivr.publish.live", "ivr.publish.publisher", "ivr.sim.connect")
+# The modules whose own name for to_telephony / load_pack is replaced: every module of ivr/
+# that imported it, found when the run starts (a list written by hand went stale when the
+# publisher was split into rooms, and the suite silently made all its audio again), except the
+# modules that define them: their own tests run the real thing.
+DEFINERS = {"to_telephony": "ivr.audio.pipeline", "load_pack": "ivr.content"}
 
 _lock = threading.Lock()
 stats: Counter[str] = Counter()  # what was made and what was reused (to look at by hand)
@@ -166,11 +184,24 @@ def _cached_load_pack(real: Callable) -> Callable:
     return load_pack
 
 
-def _replace_in(patch: pytest.MonkeyPatch, modules, name: str, real: Any, new: Any) -> None:
-    for module_name in modules:
-        module = importlib.import_module(module_name)
-        if getattr(module, name, None) is real:
+# Programs, not modules: importing them serves or runs.
+PROGRAMS = {"ivr.__main__", "ivr.wsgi"}
+
+
+def _ivr_modules() -> list[Any]:
+    names = [info.name for info in pkgutil.walk_packages(ivr.__path__, "ivr.")]
+    names = [name for name in names if name not in PROGRAMS]
+    return [importlib.import_module(name) for name in sorted(names)]
+
+
+def _replace_in_every_module(patch: pytest.MonkeyPatch, name: str, real: Any, new: Any) -> None:
+    replaced = []
+    for module in _ivr_modules():
+        if module.__name__ != DEFINERS[name] and getattr(module, name, None) is real:
             patch.setattr(module, name, new)
+            replaced.append(module.__name__)
+    stats[f"{name}_replaced_in"] = len(replaced)
+    assert replaced, f"no module of ivr/ imports {name}: worker_cache.py needs a look"
 
 
 def _cached_set_values(real: Callable) -> Callable:
@@ -243,6 +274,81 @@ def _templates_compiled_once() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _url_builders_compiled_once() -> Iterator[None]:
+    real = werkzeug.routing.rules.Rule._compile_builder
+    kept: dict[tuple, Callable] = {}
+
+    def _compile_builder(self: Any, append_unknown: bool = True) -> Callable:
+        defaults = self.defaults or {}
+        # A default for a part of the URL is folded in as a constant: its text is the key.
+        folded = tuple(
+            sorted(
+                (name, self._converters[name].to_url(value) if name in self._converters else "")
+                for name, value in defaults.items()
+            )
+        )
+        key = (self.rule, tuple(self._trace), append_unknown, folded)
+        with _lock:
+            builder = kept.get(key)
+        if builder is None:
+            builder = real(self, append_unknown)
+            with _lock:
+                kept[key] = builder
+                stats["url_builders_compiled"] += 1
+        return builder
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(werkzeug.routing.rules.Rule, "_compile_builder", _compile_builder)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedded_schema_made_once() -> Iterator[None]:
+    from ivr.db import migrate
+
+    real = migrate.upgrade
+    kept: dict[str, Any] = {}
+
+    def upgrade(conn: Any, target: str = "head") -> None:
+        if (
+            target != "head"
+            or conn.dialect.name != "sqlite"
+            or conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        ):
+            return real(conn, target)
+        if not kept:
+            real(conn, target)
+            kept["statements"] = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            ).scalars().all()
+            tables = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            ).scalars().all()
+            kept["rows"] = {}
+            for table in tables:
+                result = conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+                rows = [tuple(row) for row in result]
+                if rows:
+                    kept["rows"][table] = (tuple(result.keys()), rows)
+            stats["embedded_schemas_migrated"] += 1
+            return None
+        for statement in kept["statements"]:
+            conn.exec_driver_sql(statement)
+        for table, (columns, rows) in kept["rows"].items():
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in columns)
+            conn.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        stats["embedded_schemas_copied"] += 1
+        return None
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(migrate, "upgrade", upgrade)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _edits_made_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(yamledit, "set_values", _cached_set_values(yamledit.set_values))
@@ -253,7 +359,7 @@ def _edits_made_once() -> Iterator[None]:
 def _packs_made_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         real = ivr.content.load_pack
-        _replace_in(patch, PACK_LOADERS, "load_pack", real, _cached_load_pack(real))
+        _replace_in_every_module(patch, "load_pack", real, _cached_load_pack(real))
         yield
 
 
@@ -269,7 +375,7 @@ def _speech_made_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         real = engines.EspeakEngine.synthesize
         patch.setattr(engines.EspeakEngine, "synthesize", _cached_synthesize(real, speech))
         real = pipeline.to_telephony
-        _replace_in(patch, CALLERS, "to_telephony", real, _cached_to_telephony(real, speech))
+        _replace_in_every_module(patch, "to_telephony", real, _cached_to_telephony(real, speech))
         yield
 
 

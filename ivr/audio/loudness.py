@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from pydub import AudioSegment
-from pydub.utils import make_chunks
+from pydub.audio_segment import audioop  # pydub's own: the stdlib module, or its fallback
 
 #: Every prompt is levelled to this active speech level (ITU-T P.56), in dB relative to the
 #: overload point of the digital channel (0 dBov = RMS of a full-scale square wave). -24 dBov
@@ -57,9 +57,17 @@ class Level:
 
 
 def frame_rms(segment: AudioSegment, frame_ms: int = FRAME_MS) -> list[float]:
-    """RMS of each ``frame_ms`` slice of a mono 16-bit segment (a last partial frame dropped)."""
-    whole = int(len(segment) // frame_ms) * frame_ms
-    return [float(chunk.rms) for chunk in make_chunks(segment[:whole], frame_ms)]
+    """RMS of each ``frame_ms`` slice of a mono 16-bit segment (a last partial frame dropped).
+
+    The frames are cut from the raw bytes where pydub's ``segment[a:b]`` would cut them
+    (``int(ms * rate / 1000)`` frames in): the same numbers as ``make_chunks(...)[i].rms``,
+    without building an AudioSegment per 10 ms (a tenth of a second per prompt)."""
+    data, width, per_ms = segment.raw_data, segment.frame_width, segment.frame_rate / 1000.0
+    edges = [int(i * frame_ms * per_ms) * width for i in range(int(len(segment) // frame_ms) + 1)]
+    return [
+        float(audioop.rms(data[start:end], segment.sample_width))
+        for start, end in zip(edges, edges[1:], strict=False)
+    ]
 
 
 def _db(amplitude: float) -> float:

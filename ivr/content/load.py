@@ -90,17 +90,19 @@ class _Reader:
 STAND_IN_BASE = 0xF0000
 
 
+_STAND_INS = {
+    code: chr(STAND_IN_BASE + code) for code in (*range(32), 127) if chr(code) not in "\n\t\r"
+}
+_ORIGINALS = {STAND_IN_BASE + code: chr(code) for code in range(128)}
+
+
 def _stand_ins(text: str) -> str:
-    return "".join(
-        chr(STAND_IN_BASE + ord(c)) if c not in "\n\t\r" and (ord(c) < 32 or ord(c) == 127) else c
-        for c in text
-    )
+    return text.translate(_STAND_INS)
 
 
-def original_character(char: str) -> str:
-    """The control character a stand-in replaced (or `char` itself)."""
-    code = ord(char)
-    return chr(code - STAND_IN_BASE) if STAND_IN_BASE <= code < STAND_IN_BASE + 128 else char
+def original_text(text: str) -> str:
+    """``text`` with every stand-in turned back into the control character it replaced."""
+    return text.translate(_ORIGINALS)
 
 
 # libyaml's loader where PyYAML was built with it (10× faster; the pack is read on every edit).

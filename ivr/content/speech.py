@@ -36,13 +36,18 @@ PUNCTUATION_AFTER = ".,;:?!"
 
 def digit_groups(e164: str) -> list[str]:
     """'+526641946209' -> ['52', '664', '194', '6209'] (country code first)."""
+    return list(_digit_groups(e164))
+
+
+@functools.lru_cache(maxsize=1024)  # a pack says its few dozen numbers hundreds of times
+def _digit_groups(e164: str) -> tuple[str, ...]:
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
         # Validation names the bad number (with file and key); loading must not crash first.
-        return re.findall(r"\d+", e164) or ["0"]
+        return tuple(re.findall(r"\d+", e164) or ["0"])
     formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return re.findall(r"\d+", formatted)
+    return tuple(re.findall(r"\d+", formatted))
 
 
 def speak_number(e164: str, plus_word: str, *, slow: bool = False) -> str:
@@ -137,7 +142,8 @@ def pronounce(text: str, pairs: Sequence[tuple[str, str]]) -> str:
     for is_number, piece in _segments(text):
         if not is_number:
             for written, spoken in pairs:
-                piece = term_pattern(written).sub(lambda _m, s=spoken: s, piece)
+                if written in piece:  # the pattern can match only where the words are
+                    piece = term_pattern(written).sub(lambda _m, s=spoken: s, piece)
         out.append(piece)
     return "".join(out)
 
@@ -208,7 +214,9 @@ def misread_words(text: str, words: Sequence[str]) -> list[str]:
     found = []
     for is_number, piece in _segments(text):
         if not is_number:
-            found += [w for w in words if w not in found and term_pattern(w).search(piece)]
+            found += [
+                w for w in words if w in piece and w not in found and term_pattern(w).search(piece)
+            ]
     return found
 
 
@@ -235,12 +243,17 @@ def misread_numerals(text: str) -> list[str]:
     return found
 
 
+_ALLOWED_BREAKS = re.compile("[\n\t\r]")
+
+
 def control_characters(text: str) -> list[tuple[int, str]]:
     """(1-based position, 'U+0000 NULL') for every control or invisible format character.
 
     Line breaks and tabs are allowed (YAML folds them away); anything else of Unicode
     categories Cc/Cf/Cs/Co/Cn would reach TwiML or a TTS engine as garbage or an error.
     """
+    if _ALLOWED_BREAKS.sub("", text).isprintable():
+        return []  # every Cc/Cf/Cs/Co/Cn character is unprintable: none here (most texts)
     found = []
     for i, char in enumerate(text, start=1):
         if char in "\n\t\r":

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Problem
-from ..load import FLOW, original_character, text_file
+from ..load import FLOW, original_text, text_file
 from ..model import ContentPack
 from ..speech import (
     DATE_PLACEHOLDER,
@@ -123,7 +123,7 @@ def _check_text(pack: ContentPack, lang: str, pid: str, text: str) -> Iterator[P
             "placeholder_unknown",
             {"prompt": pid},
         )
-    for position, name in control_characters("".join(original_character(c) for c in text)):
+    for position, name in control_characters(original_text(text)):
         yield Problem(
             file,
             pid,
