@@ -17,6 +17,11 @@
   speedControl.addEventListener("change", () => {
     speed = Number(speedControl.value) || 1;
   });
+  // Waiting for a key is compressed too, but never below what a person needs to press one
+  // (at 20x a 6 s menu timeout would be 0.3 s), nor longer than the call itself would wait.
+  const MIN_KEY_WAIT_MS = 1500;
+  const keyWaitMs = (seconds) =>
+    Math.max((seconds * 1000) / speed, Math.min(seconds * 1000, MIN_KEY_WAIT_MS));
   const base = location.pathname.replace(/\/$/, "");
   // Every sentence staff read comes from the page, in their language; {x} marks a value.
   const words = $("words").dataset;
@@ -188,7 +193,7 @@
     g.promptsOver = true;
     if (call !== callId || g.sent) return;
     status(say("waiting", { s: wait.timeout }));
-    g.timer = setTimeout(() => submit(g), (wait.timeout * 1000) / speed);
+    g.timer = setTimeout(() => submit(g), keyWaitMs(wait.timeout));
   }
 
   function press(key) {
@@ -211,7 +216,7 @@
       submit(g);
     } else {
       // Twilio submits what it has once `timeout` seconds pass after the last key.
-      g.timer = setTimeout(() => submit(g), (timeout * 1000) / speed);
+      g.timer = setTimeout(() => submit(g), keyWaitMs(timeout));
     }
   }
 
