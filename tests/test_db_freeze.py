@@ -31,7 +31,7 @@ def test_webhooks_are_answered_while_the_database_is_frozen(
     # Whatever happens below, the shared test server is running again afterwards.
     request.addfinalizer(lambda: db_freeze.thaw(db_freeze.postgres_pids(postgres_server.data)))
     phases = db_freeze.run(
-        postgres_url, postgres_server.data, tmp_path, seconds=6, rate=15, misses=24, pages=3,
+        postgres_url, postgres_server.data, tmp_path, seconds=4, rate=22, misses=24, pages=3,
         compare=False,
     )
     frozen, after = phases
