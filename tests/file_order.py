@@ -6,9 +6,10 @@ by their number of tests, so a file of one long test (a few hundred emulated cal
 story) came last and one worker finished it alone while the other idled. Here the files are
 ordered by how long each took in the last runs (kept in pytest's cache, .pytest_cache/), the
 longest first, so the two workers end together. A fresh checkout (CI) has no cache yet: it
-uses tests/file_seconds.json, the seconds of one whole run committed with the suite (only the
-order matters, so it needs no refresh unless a file's cost changes a lot); a file in neither
-counts a second a test. Within a file nothing moves.
+uses tests/file_seconds.json, the seconds of one whole run from a fresh clone committed with
+the suite (a fresh clone's, because CI's is: files that keep work between runs in the cache,
+such as test_audio_names' phonemes, are slow there; only the order matters, so it needs no
+refresh unless a file's cost changes a lot); a file in neither counts a second a test. Within a file nothing moves.
 """
 
 from __future__ import annotations

@@ -61,8 +61,12 @@ OLD_SPOKEN = {
 
 
 def before(pack, lang: str, cache: Path):
-    """The misreadings in what the voice would say without the pronunciation list."""
-    texts = {**computer_made(pack, lang, written=True), **OLD_SPOKEN[lang]}
+    """The misreadings in what the voice would say without the pronunciation list: the texts
+    the list changes (elsewhere the voice says the same words either way)."""
+    spoken = computer_made(pack, lang)
+    written = computer_made(pack, lang, written=True)
+    texts = {key: words for key, words in written.items() if spoken.get(key) != words}
+    texts.update(OLD_SPOKEN[lang])
     return misreadings(pack, lang, texts=texts, cache_dir=cache)
 
 
