@@ -9,7 +9,8 @@ longest first, so the two workers end together. A fresh checkout (CI) has no cac
 uses tests/file_seconds.json, the seconds of one whole run from a fresh clone committed with
 the suite (a fresh clone's, because CI's is: files that keep work between runs in the cache,
 such as test_audio_names' phonemes, are slow there; only the order matters, so it needs no
-refresh unless a file's cost changes a lot); a file in neither counts a second a test. Within a file nothing moves.
+refresh unless a file's cost changes a lot); a file in neither counts a second a test.
+Within a file nothing moves.
 """
 
 from __future__ import annotations
