@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from .content import ContentPack, Node, NodeKind
-from .content.hours import is_open, next_opening, spoken_opening
+from .content.clock import spoken_opening
 from .content.load import COUNTRY_VARIANTS, TWILIO_COUNTRIES
 from .content.model import DTMF
+from .content.opening import is_open, next_opening
 from .content.speech import dial_placeholders, placeholders
 
 LANGUAGE_MENU = "language"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ivr.content import load_pack
-from ivr.content.load import FLOW
+from ivr.content.files import FLOW
 from ivr.publish.edits import set_checked
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,8 +17,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ivr.content import ContentError, load_pack
-from ivr.content.hours import Hours, is_open, next_opening, parse_spans, spoken_opening
+from ivr.content.clock import spoken_opening
+from ivr.content.hours import Hours, parse_spans
 from ivr.content.model import frozen_map
+from ivr.content.opening import is_open, next_opening
 from ivr.content.speech import misread_numerals
 from ivr.flow import OPENS_PROMPT, CallState, Input, hours_sensitive, next_step
 

@@ -24,7 +24,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.audio.manifest import load_manifest, save_manifest
 from ivr.content import ContentPack, load_pack
-from ivr.content.load import text_file
+from ivr.content.files import text_file
 from ivr.db import Database, engine_url, schema
 from ivr.flow import answer
 from ivr.publish import edits

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write
-from ..content.hours import say_opening, spoken_opening
+from ..content.clock import say_opening, spoken_opening
 from ..content.speech import WEB_ADDRESS, misread_words
 from .engines import EngineError
 from .ssml import to_ssml

@@ -1,4 +1,5 @@
-"""Opening hours of a transfer number, and how a language says when a place opens.
+"""Opening hours of a transfer number: the `hours:` of ``directory.yaml``, read, written back
+and checked.
 
 Hours are directory data (``directory.yaml``, under a number)::
 
@@ -13,11 +14,11 @@ Hours are directory data (``directory.yaml``, under a number)::
 
 The flyers give no hours, so the seed gives each transfer number only its zone and place;
 unknown hours mean "offer the transfer" as before. Times are the place's local time and fall
-on the quarter hour (every language says 15, 30 and 45 minutes in words; see ``Clock``).
+on the quarter hour (every language says 15, 30 and 45 minutes in words; see ``Clock`` in
+clock.py).
 
-How a language says "it opens tomorrow at 9 in the morning, Tijuana time" is in
-``languages.yaml`` under ``clock`` (``Clock``). Everything here is pure: the time is always an
-argument, never read from a clock.
+Whether a place is open at an instant and when it next opens is in opening.py; how a language
+says it (``languages.yaml`` ``clock``) in clock.py.
 """
 
 from __future__ import annotations
@@ -25,29 +26,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .clock import LANGUAGES, QUARTERS, clock_problems
 from .errors import Problem
 from .frozen import frozen_map
-from .speech import pronounce, say_date
 
-# The pack's Language and ContentPack are passed in, not imported: the model holds a language's
-# Clock and a number's Hours from here, and the floors have no circles (tests/test_architecture).
-Language = Any  # ivr.content.model.Language
+# The pack's ContentPack is passed in, not imported: the model holds a number's Hours from
+# here, and the floors have no circles (tests/test_architecture).
 ContentPack = Any  # ivr.content.model.ContentPack
 
 DIRECTORY = "directory.yaml"
-LANGUAGES = "languages.yaml"
 FLOW = "flow.yaml"
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
-QUARTERS = (0, 15, 30, 45)
 RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-#: How far ahead "when does it open" looks; beyond it the caller hears only "closed now".
-HORIZON_DAYS = 14
 
 Span = tuple[int, int]  # minutes after local midnight: [start, end)
 
@@ -273,197 +268,6 @@ def hours_yaml(hours: Hours | None) -> dict[str, Any] | None:
     return out
 
 
-# -- open or closed, and when it opens ---------------------------------------------------------
-
-
-def spans_on(hours: Hours, day: date) -> tuple[Span, ...] | None:
-    """The opening times on a local day; None when that day's hours are unknown."""
-    if day in hours.closed:
-        return ()
-    if day in hours.open:
-        return hours.open[day]
-    if hours.weekly is None:
-        return None
-    return hours.weekly.get(day.weekday(), ())
-
-
-def _minute(local: datetime) -> int:
-    return local.hour * 60 + local.minute
-
-
-def is_open(hours: Hours | None, now: datetime) -> bool | None:
-    """True or False at the instant ``now`` (timezone-aware); None when nobody knows."""
-    if hours is None:
-        return None
-    local = now.astimezone(hours.tz)
-    spans = spans_on(hours, local.date())
-    if spans is None:
-        return None
-    minute = _minute(local)
-    return any(start <= minute < end for start, end in spans)
-
-
-def next_opening(hours: Hours, now: datetime, horizon_days: int = HORIZON_DAYS) -> datetime | None:
-    """When the place next opens after ``now``, in its local time; None if that is unknown
-    or further away than ``horizon_days``."""
-    local = now.astimezone(hours.tz)
-    for ahead in range(horizon_days + 1):
-        day = local.date() + timedelta(days=ahead)
-        spans = spans_on(hours, day)
-        if spans is None:
-            return None  # a day of unknown hours: it may well open then, nobody can say when
-        for start, _ in spans:
-            if ahead == 0 and start <= _minute(local):
-                continue
-            opening = datetime.combine(day, dtime(start // 60, start % 60), hours.tz)
-            return opening
-    return None
-
-
-def in_window(hours: Hours | None, now: datetime, default_zone: str) -> bool:
-    """May a test call be placed now? During the place's opening hours (30 minutes after it
-    opens and before it closes, so a check never lands on a closing door); where the hours
-    are unknown, 10:00-16:00 local on weekdays."""
-    zone = ZoneInfo(hours.zone) if hours is not None else ZoneInfo(default_zone)
-    local = now.astimezone(zone)
-    minute = _minute(local)
-    spans = spans_on(hours, local.date()) if hours is not None else None
-    if spans is None:
-        return local.weekday() < 5 and 10 * 60 <= minute < 16 * 60
-    return any(start + 30 <= minute < end - 30 for start, end in spans)
-
-
-# -- how a language says it ---------------------------------------------------------------------
-
-CLOCK_FIELDS = ("opens", "today", "tomorrow", "weekday", "date", "days", "hours", "minutes")
-
-
-@dataclass(frozen=True)
-class Clock:
-    """``languages.yaml`` ``clock``: the words for "it opens <when> at <time>, <place> time".
-
-    opens     the sentence, with {when}, {time} and {place}
-    today, tomorrow
-    weekday   a day this week, with {day} ("el {day}")
-    date      a day further away, with {date} (said like the language's `date`)
-    days      Monday … Sunday
-    hours     24 entries, midnight first, each with {min} where the minutes go
-              ("las 9{min} de la mañana")
-    minutes   the words for 15, 30 and 45 minutes past (" y media")
-    """
-
-    opens: str = ""
-    today: str = ""
-    tomorrow: str = ""
-    weekday: str = ""
-    date: str = ""
-    days: tuple[str, ...] = ()
-    hours: tuple[str, ...] = ()
-    minutes: Mapping[int, str] = field(default_factory=frozen_map)
-
-    @property
-    def complete(self) -> bool:
-        return not clock_problems(self)
-
-
-def read_clock(raw: Any, key: str, reader: Any) -> Clock:
-    """A language's `clock:` (empty when the language has none)."""
-    if raw is None:
-        return Clock()
-    if not isinstance(raw, Mapping):
-        reader.problem(LANGUAGES, f"{key}.clock", "must be a mapping", "clock_not_a_map")
-        return Clock()
-    minutes = raw.get("minutes") or {}
-    if not isinstance(minutes, Mapping):
-        reader.problem(
-            LANGUAGES, f"{key}.clock.minutes", "must map 15, 30, 45 to words", "clock_not_a_map"
-        )
-        minutes = {}
-
-    def text(name: str) -> str:
-        value = raw.get(name)
-        return str(value) if isinstance(value, str | int) else ""
-
-    def texts(name: str) -> tuple[str, ...]:
-        value = raw.get(name)
-        return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-    parsed: dict[int, str] = {}
-    for k, v in minutes.items():
-        try:
-            parsed[int(k)] = str(v)
-        except (TypeError, ValueError):
-            reader.problem(
-                LANGUAGES,
-                f"{key}.clock.minutes.{k}",
-                "is not a number of minutes",
-                "clock_not_a_map",
-            )
-    return Clock(
-        opens=text("opens"),
-        today=text("today"),
-        tomorrow=text("tomorrow"),
-        weekday=text("weekday"),
-        date=text("date"),
-        days=texts("days"),
-        hours=texts("hours"),
-        minutes=frozen_map(parsed),
-    )
-
-
-def clock_problems(clock: Clock) -> list[str]:
-    """What a clock lacks to say any opening time (English, for the validator)."""
-    missing = []
-    for name, needs in (
-        ("opens", ("{when}", "{time}", "{place}")),
-        ("weekday", ("{day}",)),
-        ("date", ("{date}",)),
-    ):
-        value = getattr(clock, name)
-        if not value or any(n not in value for n in needs):
-            missing.append(f"`{name}` with {' '.join(needs)}")
-    for name in ("today", "tomorrow"):
-        if not getattr(clock, name).strip():
-            missing.append(f"`{name}`")
-    if len(clock.days) != 7:
-        missing.append("`days` (Monday to Sunday, 7 words)")
-    if len(clock.hours) != 24 or any("{min}" not in h for h in clock.hours):
-        missing.append("`hours` (24 entries from midnight, each with {min})")
-    if any(q not in clock.minutes for q in QUARTERS[1:]):
-        missing.append("`minutes` for 15, 30 and 45")
-    return missing
-
-
-def say_time(clock: Clock, at: dtime) -> str:
-    return clock.hours[at.hour].replace(
-        "{min}", clock.minutes.get(at.minute, "") if at.minute else ""
-    )
-
-
-def say_opening(language: Language, opening: datetime, now: datetime, place: str) -> str:
-    """The sentence "Abre mañana a las 9 de la mañana, hora de Tijuana." in ``language``'s
-    written words (the caller's language, the place's local time); ``opening`` is local to
-    the place."""
-    clock = language.clock
-    today = now.astimezone(opening.tzinfo).date()
-    ahead = (opening.date() - today).days
-    if ahead <= 0:
-        when = clock.today
-    elif ahead == 1:
-        when = clock.tomorrow
-    elif ahead < 7:
-        when = clock.weekday.format(day=clock.days[opening.weekday()])
-    else:
-        spoken = say_date(opening.date(), language.months, language.date_pattern)
-        when = clock.date.format(date=spoken)
-    return clock.opens.format(when=when, time=say_time(clock, opening.time()), place=place)
-
-
-def spoken_opening(language: Language, opening: datetime, now: datetime, place: str) -> str:
-    """The same sentence as the line speaks it (the language's pronunciation list applied)."""
-    return pronounce(say_opening(language, opening, now, place), language.pronounce)
-
-
 # -- the content rules for hours ----------------------------------------------------------------
 
 
@@ -498,8 +302,3 @@ def check_hours(pack: ContentPack) -> Iterator[Problem]:
                 "clock_incomplete",
                 {"lang": language.code, "what": what},
             )
-
-
-def utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

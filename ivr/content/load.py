@@ -1,7 +1,9 @@
 """Read the content pack (`prompts/`) into immutable objects.
 
 Parsing problems (a file missing, bad YAML, a field of the wrong type) are collected, not
-raised one at a time, so staff see every mistake of an edit at once.
+raised one at a time, so staff see every mistake of an edit at once (files.py's ``Reader``).
+Here: the directory, the flow and the texts, and the pack put together; ``languages.yaml`` is
+read in load_languages.py.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import ContentError, Problem
-from .hours import read_clock, read_hours
+from .errors import ContentError
+from .files import DIRECTORY, FLOW, LANGUAGES, Reader, read_yaml, text_file
+from .hours import read_hours
+from .load_languages import read_languages
 from .model import (
     ContentPack,
     Flow,
@@ -30,8 +32,6 @@ from .model import (
 )
 from .speech import (
     DATE_PLACEHOLDER,
-    Spelling,
-    address_pronunciation,
     dial_placeholders,
     expand,
     expand_dial,
@@ -40,244 +40,8 @@ from .speech import (
     speak_number,
 )
 
-LANGUAGES = "languages.yaml"
-DIRECTORY = "directory.yaml"
-FLOW = "flow.yaml"
-TEXT_DIR = "text"
 
-
-def text_file(code: str) -> str:
-    return f"{TEXT_DIR}/{code}.yaml"
-
-
-class _Reader:
-    """Pulls typed fields out of parsed YAML, noting a Problem instead of raising."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def problem(self, file: str, key: str, message: str, code: str = "", **params: Any) -> None:
-        self.problems.append(Problem(file, key, message, code, params))
-
-    def field(self, file: str, key: str, data: Any, name: str, kind: type, default: Any = ...):
-        if not isinstance(data, Mapping) or name not in data or data[name] is None:
-            if default is ...:
-                where = f"{key}.{name}" if key else name
-                self.problem(file, where, "is missing", "field_missing", field=where)
-                return kind()
-            return default
-        value = data[name]
-        if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, kind):
-            where = f"{key}.{name}" if key else name
-            self.problem(
-                file,
-                where,
-                f"must be a {kind.__name__}, not {value!r}",
-                "field_type",
-                field=where,
-                type=kind.__name__,
-                value=repr(value),
-            )
-            return kind()
-        return value
-
-
-# A control character in a file would stop the YAML parser with a message about the whole
-# file. Each one is swapped for a private-use stand-in (same length, so positions hold) and
-# validation names it, with the prompt and the position in that prompt's text.
-STAND_IN_BASE = 0xF0000
-
-
-_STAND_INS = {
-    code: chr(STAND_IN_BASE + code) for code in (*range(32), 127) if chr(code) not in "\n\t\r"
-}
-_ORIGINALS = {STAND_IN_BASE + code: chr(code) for code in range(128)}
-
-
-def _stand_ins(text: str) -> str:
-    return text.translate(_STAND_INS)
-
-
-def original_text(text: str) -> str:
-    """``text`` with every stand-in turned back into the control character it replaced."""
-    return text.translate(_ORIGINALS)
-
-
-# libyaml's loader where PyYAML was built with it (10× faster; the pack is read on every edit).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml(root: Path, name: str, reader: _Reader) -> Any:
-    path = root / name
-    try:
-        return yaml.load(_stand_ins(path.read_text(encoding="utf-8")), Loader=_LOADER) or {}
-    except FileNotFoundError:
-        reader.problem(name, "", "file is missing", "file_missing")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        why = str(getattr(exc, "problem", exc))
-        reader.problem(name, where, f"is not valid YAML: {why}", "yaml_invalid", reason=why)
-    except UnicodeDecodeError:
-        reader.problem(name, "", "is not UTF-8 text", "not_utf8")
-    return {}
-
-
-def _languages(data: Any, r: _Reader) -> tuple[Language, ...]:
-    langs = []
-    items = r.field(LANGUAGES, "", data, "languages", list)
-    for i, item in enumerate(items):
-        key = f"languages[{i}]"
-        code = r.field(LANGUAGES, key, item, "code", str)
-        key = f"languages[{code or i}]"
-        # No `say`: Twilio has no voice for this language, and no other language's voice
-        # may read it (the line plays offline audio instead).
-        say = r.field(LANGUAGES, key, item, "say", dict, {})
-        tts = r.field(LANGUAGES, key, item, "tts", dict)
-        langs.append(
-            Language(
-                code=code,
-                name=r.field(LANGUAGES, key, item, "name", str),
-                key=r.field(LANGUAGES, key, item, "key", str),
-                say_voice=r.field(LANGUAGES, f"{key}.say", say, "voice", str, ""),
-                say_language=r.field(LANGUAGES, f"{key}.say", say, "language", str, ""),
-                tts=frozen_map({k: frozen_map(v) for k, v in tts.items() if v}),
-                tts_fallback=r.field(LANGUAGES, key, item, "tts_fallback", str, "espeak"),
-                words=frozen_map(r.field(LANGUAGES, key, item, "words", dict)),
-                spelling=(spelling := _spelling(item, key, r)),
-                pronounce=_addresses(item, key, r, spelling) + _pronunciations(item, key, r),
-                write_out_numbers=r.field(LANGUAGES, key, item, "write_out_numbers", bool, False),
-                **_misread(item, key, r),
-                months=tuple(str(m) for m in r.field(LANGUAGES, key, item, "months", list, [])),
-                date_pattern=r.field(LANGUAGES, key, item, "date", str, "{day} {month} {year}"),
-                clock=read_clock(item.get("clock") if isinstance(item, Mapping) else None, key, r),
-                **_wording(item, key, r),
-            )
-        )
-    return tuple(langs)
-
-
-def _wording(item: Any, key: str, r: _Reader) -> dict[str, Any]:
-    """`wording:` (avoid, present_tense, past_markers, cleared) for wording.py's checks."""
-    data = r.field(LANGUAGES, key, item, "wording", dict, {})
-    where = f"{key}.wording"
-    words = {
-        name: tuple(str(w).strip() for w in r.field(LANGUAGES, where, data, name, list, []))
-        for name in ("avoid", "present_tense", "past_markers")
-    }
-    cleared = []
-    for i, pair in enumerate(r.field(LANGUAGES, where, data, "cleared", list, [])):
-        if not isinstance(pair, list) or len(pair) != 2 or not all(str(p).strip() for p in pair):
-            r.problem(
-                LANGUAGES,
-                f"{where}.cleared[{i}]",
-                f"must be a pair [prompt id, word], not {pair!r}",
-                "cleared_pair",
-                index=i,
-            )
-            continue
-        cleared.append((str(pair[0]).strip(), str(pair[1]).strip()))
-    return {**words, "cleared": tuple(cleared)}
-
-
-def _pronunciations(item: Any, key: str, r: _Reader) -> tuple[tuple[str, str], ...]:
-    """`pronounce:` as an ordered list of [written, spoken] pairs."""
-    pairs = []
-    for i, pair in enumerate(r.field(LANGUAGES, key, item, "pronounce", list, [])):
-        if (
-            not isinstance(pair, list)
-            or len(pair) != 2
-            or not all(isinstance(p, str | int) and str(p).strip() for p in pair)
-        ):
-            r.problem(
-                LANGUAGES,
-                f"{key}.pronounce[{i}]",
-                f"must be a pair [written, spoken], not {pair!r}",
-                "pronounce_pair",
-                index=i,
-            )
-            continue
-        pairs.append((str(pair[0]).strip(), " ".join(str(pair[1]).split())))
-    return tuple(pairs)
-
-
-def _spelling(item: Any, key: str, r: _Reader) -> Spelling:
-    """`spell:` the words that spell a web address out loud (speech.Spelling)."""
-    data = r.field(LANGUAGES, key, item, "spell", dict, {})
-    where = f"{key}.spell"
-
-    def words(name: str) -> dict[str, str]:
-        raw = r.field(LANGUAGES, where, data, name, dict, {})
-        return {str(k): " ".join(str(v).split()) for k, v in raw.items() if str(v).strip()}
-
-    return Spelling(
-        then=r.field(LANGUAGES, where, data, "then", str, ""),
-        letters={k.lower(): v for k, v in words("letters").items()},
-        marks=words("marks"),
-        capitals=r.field(LANGUAGES, where, data, "capitals", str, ""),
-        small=r.field(LANGUAGES, where, data, "small", str, ""),
-    )
-
-
-def _addresses(item: Any, key: str, r: _Reader, spelling: Spelling) -> tuple[tuple[str, str], ...]:
-    """`addresses:` [written, said] pairs: the web addresses a caller must type, said as
-    words and then spelled (speech.address_pronunciation), before the other pronunciations."""
-    pairs = []
-    for i, pair in enumerate(r.field(LANGUAGES, key, item, "addresses", list, [])):
-        if (
-            not isinstance(pair, list)
-            or len(pair) != 2
-            or not all(isinstance(p, str) and p.strip() for p in pair)
-        ):
-            r.problem(
-                LANGUAGES,
-                f"{key}.addresses[{i}]",
-                f"must be a pair [written, said], not {pair!r}",
-                "pronounce_pair",
-                index=i,
-            )
-            continue
-        address, said = pair[0].strip(), " ".join(pair[1].split())
-        missing = spelling.missing(address)
-        if missing:
-            r.problem(
-                LANGUAGES,
-                f"{key}.addresses[{i}]",
-                f"{address} cannot be spelled: no word in `spell` for {' '.join(missing)}",
-                "spell_missing",
-                address=address,
-                characters=" ".join(missing),
-            )
-            continue
-        pairs.append((address, address_pronunciation(said, address, spelling)))
-    return tuple(pairs)
-
-
-def _misread(item: Any, key: str, r: _Reader) -> dict[str, tuple[str, ...]]:
-    """`misread: {words: [...], phonemes: [...]}` as two tuples of non-empty strings."""
-    data = r.field(LANGUAGES, key, item, "misread", dict, {})
-    found = {}
-    for part in ("words", "phonemes"):
-        items = r.field(LANGUAGES, f"{key}.misread", data, part, list, [])
-        good = []
-        for i, value in enumerate(items):
-            if not isinstance(value, str | int) or not str(value).strip():
-                r.problem(
-                    LANGUAGES,
-                    f"{key}.misread.{part}[{i}]",
-                    f"must be a word or phoneme string, not {value!r}",
-                    "misread_entry",
-                    index=i,
-                )
-                continue
-            good.append(" ".join(str(value).split()))
-        found[f"misread_{part}"] = tuple(good)
-    return found
-
-
-def _directory(data: Any, r: _Reader):
+def _directory(data: Any, r: Reader):
     sources = {}
     for sid, item in r.field(DIRECTORY, "", data, "sources", dict).items():
         key = f"sources.{sid}"
@@ -321,7 +85,7 @@ def _directory(data: Any, r: _Reader):
     return sources, orgs, numbers
 
 
-def _node(nid: str, item: Any, r: _Reader) -> Node:
+def _node(nid: str, item: Any, r: Reader) -> Node:
     key = f"nodes.{nid}"
     kind_name = r.field(FLOW, key, item, "kind", str)
     try:
@@ -355,7 +119,7 @@ def _node(nid: str, item: Any, r: _Reader) -> Node:
     )
 
 
-def _date(value: Any, key: str, r: _Reader) -> str | None:
+def _date(value: Any, key: str, r: Reader) -> str | None:
     """An ISO date (YAML reads 2021-05-10 as a date already)."""
     if value is None:
         return None
@@ -372,7 +136,7 @@ def _date(value: Any, key: str, r: _Reader) -> str | None:
         return None
 
 
-def _flow(data: Any, r: _Reader) -> Flow:
+def _flow(data: Any, r: Reader) -> Flow:
     nodes = r.field(FLOW, "", data, "nodes", dict)
     return Flow(
         keys=frozen_map({k: str(v) for k, v in r.field(FLOW, "", data, "keys", dict).items()}),
@@ -412,7 +176,7 @@ def dial_parts(organizations, numbers, org_id: str, country: str | None) -> list
     return parts
 
 
-def _texts(root: Path, languages, organizations, numbers, flow: Flow, r: _Reader):
+def _texts(root: Path, languages, organizations, numbers, flow: Flow, r: Reader):
     raw: dict[str, dict[str, str]] = {}
     written: dict[str, Mapping[str, str]] = {}
     spoken: dict[str, Mapping[str, str]] = {}
@@ -421,7 +185,7 @@ def _texts(root: Path, languages, organizations, numbers, flow: Flow, r: _Reader
     template = flow.prompts.get("checked", "")
     for lang in languages:
         name = text_file(lang.code)
-        data = _read_yaml(root, name, r)
+        data = read_yaml(root, name, r)
         if not isinstance(data, Mapping):
             r.problem(name, "", "must map prompt ids to texts", "texts_not_a_map")
             data = {}
@@ -483,10 +247,10 @@ def pack_version(root: Path, languages: tuple[Language, ...]) -> str:
 
 def read_pack(root: Path) -> ContentPack:
     """Parse the pack; raise ContentError listing every structural problem found."""
-    r = _Reader()
-    languages = _languages(_read_yaml(root, LANGUAGES, r), r)
-    sources, orgs, numbers = _directory(_read_yaml(root, DIRECTORY, r), r)
-    flow = _flow(_read_yaml(root, FLOW, r), r)
+    r = Reader()
+    languages = read_languages(read_yaml(root, LANGUAGES, r), r)
+    sources, orgs, numbers = _directory(read_yaml(root, DIRECTORY, r), r)
+    flow = _flow(read_yaml(root, FLOW, r), r)
     texts, raw, spoken, spoken_raw = _texts(root, languages, orgs, numbers, flow, r)
     if r.problems:
         raise ContentError(r.problems)

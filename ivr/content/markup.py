@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from .errors import Problem
-from .load import LANGUAGES, text_file
+from .files import LANGUAGES, text_file
 from .model import ContentPack
 
 # A tag (as much of it as there is), a lone angle bracket, or a character reference.

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from .frozen import frozen_map  # noqa: F401  (re-exported: callers import it from here)
 
 if TYPE_CHECKING:
-    from .hours import Clock, Hours
+    from .clock import Clock
+    from .hours import Hours
     from .speech import Spelling
 
 # The keys a telephone keypad sends.
@@ -52,7 +53,7 @@ class Language:
     spelling: Spelling = field(default=None, compare=False)  # type: ignore[assignment]
     months: tuple[str, ...] = ()  # January .. December in this language
     date_pattern: str = "{day} {month} {year}"
-    # How this language says when a closed office opens (languages.yaml `clock`, hours.py).
+    # How this language says when a closed office opens (languages.yaml `clock`, clock.py).
     clock: Clock = field(default=None, compare=False)  # type: ignore[assignment]
     # Wording a reviewer looks at (ivr/content/wording.py): words callers should not hear, verbs
     # that state a policy in the present tense, and the [prompt id, word] pairs a reviewer read
@@ -65,7 +66,7 @@ class Language:
 
     def __post_init__(self) -> None:
         if self.clock is None:
-            from .hours import Clock
+            from .clock import Clock
 
             object.__setattr__(self, "clock", Clock())
         if self.spelling is None:

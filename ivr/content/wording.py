@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import Problem
-from .load import COUNTRY_VARIANTS, dial_parts, text_file
+from .files import text_file
+from .load import COUNTRY_VARIANTS, dial_parts
 from .model import ContentPack
 from .speech import DATE_PLACEHOLDER, PLACEHOLDER, expand_dial
 

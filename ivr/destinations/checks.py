@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 import phonenumbers
 import sqlalchemy as sa
 
-from ..content.hours import in_window
 from ..content.model import ContentPack, NodeKind, PhoneNumber
+from ..content.opening import in_window
 from ..db import Database, schema
 from ..outbound import OutboundCalls, PlaceError
 

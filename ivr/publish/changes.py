@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from ..audio.manifest import Manifest
-from ..content.load import DIRECTORY, TEXT_DIR
+from ..content.files import DIRECTORY, TEXT_DIR
 from .models import Change
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..content.load import DIRECTORY, FLOW, text_file
+from ..content.files import DIRECTORY, FLOW, text_file
 from . import yamledit
 from .audit import change
 

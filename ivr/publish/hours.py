@@ -13,8 +13,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from ..content.files import DIRECTORY
 from ..content.hours import Hours, hours_yaml
-from ..content.load import DIRECTORY
 from . import yamledit
 from .audit import change
 from .edits import Edit

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..audio.manifest import Manifest
-from ..content.load import DIRECTORY, text_file
+from ..content.files import DIRECTORY, text_file
 from . import edits, yamledit
 from .audit import change
 from .edits import NUMBER_FIELDS, ORGANIZATION_FIELDS

@@ -26,9 +26,11 @@ COUNTS_DAYS = 90  # the counts the coverage is weighted by: the last three month
 
 
 def init_app(app: Flask) -> Studio:
+    from . import login  # noqa: F401  (its routes go on line.bp)
     from .cli import add_commands
+    from .line import bp
     from .recordings import InProcessRecordings, TwilioRecordings
-    from .voice import audio_bp, bp
+    from .takes import audio_bp
 
     if "studio" in app.extensions:
         return app.extensions["studio"]

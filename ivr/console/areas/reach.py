@@ -28,10 +28,10 @@ from ...content.hours import (
     Hours,
     default_place,
     format_spans,
-    is_open,
     parse_spans,
 )
 from ...content.model import frozen_map
+from ...content.opening import is_open
 from ..i18n import when
 from ..problems import Refusal, refusals
 from ..web import bp

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from ..errors import Problem
-from ..load import DIRECTORY, text_file
+from ..files import DIRECTORY, text_file
 from ..model import ContentPack
 from ..speech import dial_placeholders, placeholders
 from .flow import reachable_nodes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Problem
-from ..load import FLOW
+from ..files import FLOW
 from ..model import DTMF, ContentPack, NodeKind
 
 GLOBAL_FUNCTIONS = ("repeat", "main_menu", "help", "end_call")

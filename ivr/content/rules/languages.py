@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import Problem
-from ..load import LANGUAGES
+from ..files import LANGUAGES
 from ..model import DTMF, ContentPack
 from ..speech import dial_placeholders
 

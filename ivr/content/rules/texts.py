@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from ..errors import Problem
-from ..load import FLOW, original_text, text_file
+from ..files import FLOW, original_text, text_file
 from ..model import ContentPack
 from ..speech import (
     DATE_PLACEHOLDER,

@@ -1,31 +1,13 @@
-"""The staff recording line: ``POST /voice/staff``, set on a second Twilio number.
-
-A staffer with only a phone records a language's session (ivr/publish/studio.py) here: they
-key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/accounts.py) and a
-language; the line reads the next clip of
-their session, beeps and records it with ``<Record>`` (length limited from its words, ``#``
-ends it), fetches the take from Twilio and deletes it there (ivr/staffline/recordings.py),
-checks it like a browser take, and plays it back: 1 keep, 2 again, 3 skip, 9 choose a prompt
-by its code (shown on the console and by ``flask --app ivr content codes``; 0 for the number
-clips). This is the only place the line uses ``<Record>``: the public line never records.
-
-Signed like every webhook (ivr/security.py checks every request under /voice). After the
-PIN, every action URL carries a token signed with SECRET_KEY naming the staffer, valid for a
-few hours, so any worker on any machine answers any step and no URL can be made up to record
-as someone else. The staffer hears the line in their console language (Spanish or English);
-the words to record in the session's language: Twilio's voice for it, or the offline
-computer voice where Twilio has none (Kreyòl).
+"""The staff line's recording steps: read the next clip of the staffer's session, record
+it with ``<Record>``, fetch the take from Twilio (and delete it there), check it, play it back
+(at ``/staff-audio/<signed>.wav``), then 1 keep, 2 again, 3 skip, 9 a prompt by its code.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -33,217 +15,32 @@ from ..audio.splice import has_number
 from ..audio.takes import TakeRefused, record_limit
 from ..publish.studio import Item
 from ..security import twilio_signed, webhook_form
+from .line import (
+    CHOICE_TRIES,
+    N_,
+    _int,
+    _pack,
+    _say,
+    _secret,
+    _staffer,
+    _studio,
+    _t,
+    _token,
+    _twiml,
+    _ui,
+    bp,
+    log,
+)
 from .recordings import RecordingUnavailable
 
-log = logging.getLogger(__name__)
-
-bp = Blueprint("staffline", __name__, url_prefix="/voice/staff")
 # Takes played back to the staffer: Twilio fetches <Play> URLs with a plain GET, which the
 # /voice gate refuses, so they are served here, each by a short-lived signed name.
 audio_bp = Blueprint("staffline_audio", __name__, url_prefix="/staff-audio")
 
-SALT = "ivr.staffline"
 AUDIO_SALT = "ivr.staffline.take"
-TOKEN_SECONDS = 4 * 3600  # a recording session by phone, with room to spare
 AUDIO_SECONDS = 3600
-PIN_TRIES = 3
 QUIET_TRIES = 3  # nothing recorded this many times in a row: the line hangs up
-CHOICE_TRIES = 3
 MAX_CODE_DIGITS = 4
-UI_LANGUAGES = ("es", "en")
-# The voices the instructions are read in, when the pack has no <Say> voice for them.
-UI_VOICES = {"es": ("Polly.Mia", "es-MX"), "en": ("Polly.Joanna", "en-US")}
-
-
-def _secret() -> str:
-    settings = current_app.config["SETTINGS"]
-    key = current_app.secret_key or settings.twilio_auth_token.reveal()
-    if not key:  # development without either: a fixed key per checkout (simulator's rule)
-        key = hashlib.sha256(str(settings.content_dir).encode()).hexdigest()
-    return str(key)
-
-
-def _caller_key(caller: str) -> str:
-    """Wrong PINs are counted per caller under this keyed hash, never the number itself."""
-    return hmac.new(_secret().encode(), caller.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _token(name: str) -> str:
-    return URLSafeTimedSerializer(_secret(), salt=SALT).dumps({"n": name})
-
-
-def _staffer() -> str:
-    """The staffer the URL's token names; 403 for a bad or old token."""
-    try:
-        data = URLSafeTimedSerializer(_secret(), salt=SALT).loads(
-            request.args.get("t", ""), max_age=TOKEN_SECONDS
-        )
-        name = str(data["n"])
-    except (BadSignature, KeyError, TypeError):
-        abort(403)
-    account = current_app.extensions["staff"].get(name)
-    if account is None or account.disabled:
-        abort(403)  # the account was removed or turned off meanwhile
-    return name
-
-
-def _ui(name: str | None) -> str:
-    account = current_app.extensions["staff"].get(name) if name else None
-    return account.language if account is not None and account.language in UI_LANGUAGES else "es"
-
-
-def _pack() -> Any:
-    return current_app.extensions["content"].current()
-
-
-def _studio() -> Any:
-    return current_app.extensions["studio"]
-
-
-def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), status=200, mimetype="text/xml")
-
-
-def _say(verb: Any, text: str, ui: str) -> None:
-    language = _pack().language(ui)
-    if language is not None and language.has_say_voice:
-        verb.say(text, voice=language.say_voice, language=language.say_language)
-    else:
-        voice, code = UI_VOICES[ui]
-        verb.say(text, voice=voice, language=code)
-
-
-def _t(ui: str, message: str, **params: Any) -> str:
-    with force_locale(ui):
-        return gettext(message, **params)
-
-
-def N_(message: str) -> str:  # noqa: N802 — marks words for pybabel extract (gettext's name)
-    return message
-
-
-def _minutes(ui: str, minutes: int) -> str:
-    with force_locale(ui):
-        return ngettext(
-            "Too many wrong PINs. Try again in %(num)d minute.",
-            "Too many wrong PINs. Try again in %(num)d minutes.",
-            minutes,
-        )
-
-
-def _int(value: str | None, default: int = 0) -> int:
-    try:
-        return max(0, min(int(value or default), 99))
-    except ValueError:
-        return default
-
-
-# -- the PIN ---------------------------------------------------------------------------------
-
-
-def _ask_pin(response: VoiceResponse, tries: int, wrong: bool = False) -> None:
-    gather = Gather(
-        input="dtmf",
-        action=url_for("staffline.pin", tries=tries or None),
-        method="POST",
-        finish_on_key="#",
-        timeout=10,
-        action_on_empty_result=True,
-    )
-    for ui in UI_LANGUAGES:
-        if wrong:
-            _say(gather, _t(ui, N_("That PIN is not right.")), ui)
-        _say(
-            gather, _t(ui, N_("Staff recording line. Key your phone PIN, then the pound key.")), ui
-        )
-    response.append(gather)
-
-
-@bp.post("")
-@twilio_signed
-def incoming() -> Response:
-    response = VoiceResponse()
-    _ask_pin(response, 0)
-    return _twiml(response)
-
-
-@bp.post("/pin")
-@twilio_signed
-def pin() -> Response:
-    form = webhook_form()
-    tries = _int(request.args.get("tries"))
-    digits = form.get("Digits", "")[:32]
-    response = VoiceResponse()
-    accounts = current_app.extensions["staff"]
-    caller = _caller_key(form.get("From", "") or "unknown")
-    wait = accounts.pin_wait(caller)
-    if wait:  # refused without checking the PIN
-        minutes = max(1, round(wait / 60))
-        for ui in UI_LANGUAGES:
-            _say(
-                response,
-                _minutes(ui, minutes),
-                ui,
-            )
-        response.hangup()
-        return _twiml(response)
-    name = accounts.check_pin(digits, caller)
-    if name is None:
-        log.info("staff line: wrong PIN")
-        if tries + 1 >= PIN_TRIES:
-            for ui in UI_LANGUAGES:
-                _say(response, _t(ui, N_("That PIN is not right. Goodbye.")), ui)
-            response.hangup()
-        else:
-            _ask_pin(response, tries + 1, wrong=bool(digits))
-        return _twiml(response)
-    log.info("staff line: %s called", name)
-    return _language_menu(name, _token(name))
-
-
-# -- the language ----------------------------------------------------------------------------
-
-
-def _language_menu(name: str, token: str, tries: int = 0) -> Response:
-    ui = _ui(name)
-    response = VoiceResponse()
-    if tries >= CHOICE_TRIES:
-        _say(response, _t(ui, N_("Goodbye.")), ui)
-        response.hangup()
-        return _twiml(response)
-    gather = Gather(
-        input="dtmf",
-        num_digits=1,
-        action=url_for("staffline.language", t=token, tries=tries or None),
-        method="POST",
-        timeout=8,
-        action_on_empty_result=True,
-    )
-    _say(gather, _t(ui, N_("Hello, %(name)s."), name=name), ui)
-    for language in _pack().languages:
-        _say(
-            gather,
-            _t(
-                ui,
-                N_("To record in %(language)s, press %(key)s."),
-                language=language.name,
-                key=language.key,
-            ),
-            ui,
-        )
-    response.append(gather)
-    return _twiml(response)
-
-
-@bp.post("/language")
-@twilio_signed
-def language() -> Response:
-    name = _staffer()
-    key = webhook_form().get("Digits", "")
-    chosen = next((lang for lang in _pack().languages if lang.key == key), None)
-    if chosen is None:
-        return _language_menu(name, request.args["t"], _int(request.args.get("tries")) + 1)
-    return _next(name, chosen.code)
 
 
 # -- reading a clip and recording it ---------------------------------------------------------
@@ -521,21 +318,6 @@ def code() -> Response:
     if item is None:
         return _next(name, lang, lead=_t(ui, N_("No prompt has the code %(code)s."), code=digits))
     return _next(name, lang, item.clip.key)
-
-
-@bp.errorhandler(Exception)
-def on_error(exc: Exception) -> Any:
-    """Twilio never gets a 500: a refused token stays 403, anything else says sorry."""
-    from werkzeug.exceptions import HTTPException
-
-    if isinstance(exc, HTTPException) and exc.code in (403, 503):
-        return exc
-    log.exception("staff line %s failed", request.path)
-    response = VoiceResponse()
-    for ui in UI_LANGUAGES:
-        _say(response, _t(ui, N_("Sorry, something went wrong. Please call again.")), ui)
-    response.hangup()
-    return _twiml(response)
 
 
 # -- playing a take back ---------------------------------------------------------------------
