@@ -23,9 +23,10 @@ from ivr.config import Secret
 from ivr.db import Database, engine_url, schema
 from ivr.sim import events as ev
 from ivr.sim import outbound
-from ivr.sim.emulator import HANG_UP, Call
+from ivr.sim.emulator import Call
 from ivr.sim.signing import CallParty, new_sid
 from ivr.sim.transport import FlaskTransport
+from ivr.sim.waits import HANG_UP
 from tests.fake_twilio_api import FakeTwilioApi
 
 ACCOUNT = "AC" + "2" * 32

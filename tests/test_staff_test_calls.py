@@ -19,8 +19,8 @@ from ivr.db import schema
 from ivr.security import TEST_CALL_KEY
 from ivr.sim import Call, FlaskTransport, ScriptedCaller
 from ivr.sim import events as ev
-from ivr.sim.emulator import HANG_UP
 from ivr.sim.signing import CallParty, new_sid
+from ivr.sim.waits import HANG_UP
 from ivr.sms import compose, load_words
 from tests.conftest import ROOT
 from tests.fake_twilio_api import FakeTwilioApi

@@ -11,9 +11,10 @@ from voices_support import silence, speak
 
 from ivr import create_app
 from ivr.sim import events as ev
-from ivr.sim.emulator import HANG_UP, Call, GatherWait, RecordResult, RecordWait
+from ivr.sim.emulator import Call
 from ivr.sim.media import MediaLibrary
 from ivr.sim.transport import FlaskTransport
+from ivr.sim.waits import HANG_UP, GatherWait, RecordResult, RecordWait
 from tests.fake_twilio_api import FakeTwilioApi
 
 ACCOUNT = "AC" + "5" * 32

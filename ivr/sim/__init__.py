@@ -2,11 +2,12 @@
 built on it (terminal phone, browser phone, whole-tree walk, load benchmark)."""
 
 from .callers import ScriptedCaller
-from .emulator import HANG_UP, Call, DialResult, DialWait, Ended, GatherWait, Position, Press
+from .emulator import Call
 from .events import Transcript
 from .media import MediaLibrary
 from .signing import CallParty
 from .transport import FlaskTransport, HttpTransport
+from .waits import HANG_UP, DialResult, DialWait, Ended, GatherWait, Position, Press
 
 __all__ = [
     "HANG_UP",

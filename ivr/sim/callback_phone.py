@@ -24,8 +24,9 @@ from flask import abort, current_app, jsonify, request
 from .. import outbound as line_outbound
 from . import continuation
 from . import outbound as far_end
-from .emulator import HANG_UP, Call, Ended, GatherWait
+from .emulator import Call
 from .signing import CallParty, new_sid
+from .waits import HANG_UP, Ended, GatherWait
 from .web import (
     _auth_token,
     _media,

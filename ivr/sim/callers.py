@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .emulator import HANG_UP, DialResult, DialWait, GatherWait, HangUp, Press
 from .events import Transcript
+from .waits import HANG_UP, DialResult, DialWait, GatherWait, HangUp, Press
 
 
 class ScriptedCaller:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import events as ev
-from .emulator import Call, DialWait, GatherWait, Position, RecordWait, StatusCallback
+from .emulator import Call
 from .media import MediaLibrary
 from .signing import CallParty
 from .transport import Transport
+from .waits import DialWait, GatherWait, Position, RecordWait
+from .webhooks import StatusCallback
 
 SALT = "ivr.sim.continuation"
 

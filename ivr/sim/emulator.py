@@ -1,32 +1,37 @@
-"""A TwiML interpreter that behaves like Twilio for the verbs the line uses.
+"""A TwiML interpreter that behaves like Twilio for the verbs the line uses: it executes each
+document the app returns until the call needs the caller, and resumes it with the caller's reply.
 
-A call runs until it needs the caller: a <Gather> waits for keys, a <Dial> for the far end's
-outcome. Those pauses are values (`GatherWait`, `DialWait`) that carry the document and the
-position in it, so a caller can answer at once (`Call.run`) or much later from another process
-(the browser phone carries the position across requests).
-
+The values it pauses at are in ivr/sim/waits.py; its requests to the app in ivr/sim/webhooks.py.
 Semantics follow Twilio's TwiML reference; where a behaviour is subtle the comment cites it.
 """
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from typing import Protocol
-from urllib.parse import urlencode, urljoin
+from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import urljoin
 
 from . import events as ev
-from .media import MediaLibrary
-from .signing import CallParty, new_sid, signed_headers
-from .spec import check_reply, parse_twiml
-from .transport import Transport, texts_to
+from .signing import new_sid
+from .waits import (
+    DIAL_OUTCOMES,
+    DTMF_KEYS,
+    HANG_UP,
+    Caller,
+    DialResult,
+    DialWait,
+    Ended,
+    GatherWait,
+    HangUp,
+    Position,
+    Press,
+    RecordResult,
+    RecordWait,
+    Wait,
+)
+from .webhooks import CallWebhooks, Document
 
-DIAL_OUTCOMES = ("completed", "busy", "no-answer", "failed")
-DTMF_KEYS = frozenset("0123456789*#")
 # Twilio plays a loop="0" prompt until the call ends; count it as this many passes.
 LOOP_FOREVER = 1000
 # Seconds of ringing or tones a caller hears before Twilio reports each <Dial> outcome
@@ -36,182 +41,8 @@ DIAL_RING_SECONDS = {"completed": 6, "busy": 4, "failed": 1}
 REJECT_REASONS = ("rejected", "busy")
 
 
-@dataclass(frozen=True)
-class Press:
-    """Keys the caller presses at a <Gather>.
-
-    `barge_in_at` is the second, counted from the start of the gather's prompts, at which the
-    first key goes down; None means the caller listened to the end first.
-    """
-
-    keys: str
-    barge_in_at: float | None = None
-
-
-class HangUp:
-    """The caller puts the phone down instead of answering."""
-
-    def __repr__(self) -> str:
-        return "HANG_UP"
-
-
-HANG_UP = HangUp()
-
-
-@dataclass(frozen=True)
-class DialResult:
-    status: str
-    seconds: int = 0  # talk time when completed
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a call stands: the document being executed and the index of its current verb."""
-
-    url: str
-    twiml: str
-    index: int
-
-
-@dataclass(frozen=True)
-class GatherWait:
-    position: Position
-    prompts: tuple[ev.Prompt, ...]
-    action: str
-    method: str
-    timeout: int
-    num_digits: int | None
-    finish_on_key: str
-    action_on_empty_result: bool
-    dtmf: bool
-
-
-@dataclass(frozen=True)
-class DialWait:
-    position: Position
-    numbers: tuple[str, ...]
-    action: str | None
-    method: str
-    timeout: int
-    caller_id: str
-
-
-@dataclass(frozen=True)
-class RecordWait:
-    """A <Record>: the beep has sounded and the line listens to the caller."""
-
-    position: Position
-    action: str
-    method: str
-    timeout: int  # seconds of silence that end it (0: never)
-    finish_on_key: str  # keys that end it
-    max_length: int
-    play_beep: bool
-    trim: bool  # trim-silence (the default) or do-not-trim
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    """What the caller says at a <Record>: audio in any format pydub reads (None: nothing),
-    and how it ended: a key of finishOnKey, "timeout" (silence), or "hangup"."""
-
-    audio: bytes | None
-    ended_by: str = "#"
-
-
-@dataclass(frozen=True)
-class Ended:
-    reason: str
-
-
-Wait = GatherWait | DialWait | RecordWait | Ended
-
-
-class RecordingStore(Protocol):
-    """Where a <Record> is kept (a fake of Twilio's Recordings REST resource)."""
-
-    def add(self, call_sid: str, audio: bytes, duration: int) -> tuple[str, str]: ...
-
-
-@dataclass(frozen=True)
-class StatusCallback:
-    """Where Twilio reports how a call placed through the Calls API ended (StatusCallback,
-    StatusCallbackMethod, StatusCallbackEvent; rest-calls.json status_callback), and the
-    fields it adds to every report (AnsweredBy when answering-machine detection ran)."""
-
-    url: str
-    method: str = "POST"
-    events: tuple[str, ...] = ("completed",)
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-
-class Caller(Protocol):
-    """The person on the phone: decides what to press and how each transfer ends."""
-
-    def press(
-        self, gather: GatherWait, transcript: ev.Transcript
-    ) -> Press | str | None | HangUp: ...
-
-    def dial(self, dial: DialWait, transcript: ev.Transcript) -> DialResult | str | HangUp: ...
-
-    # Only callers of the staff recording line need it (the line never records callers):
-    # def record(self, record: RecordWait, transcript) -> RecordResult | bytes | None | HangUp
-
-
-@dataclass(frozen=True)
-class _Document:
-    url: str
-    text: str
-    root: ET.Element
-
-
-class Call:
+class Call(CallWebhooks):
     """One emulated inbound call to `url`, reaching the app through `transport`."""
-
-    def __init__(
-        self,
-        transport: Transport,
-        url: str,
-        *,
-        auth_token: str = "",
-        party: CallParty | None = None,
-        method: str = "POST",
-        media: MediaLibrary | None = None,
-        max_requests: int = 300,
-        transcript: ev.Transcript | None = None,
-        requests_made: int = 0,
-        fallback_url: str | None = None,
-        start_params: Mapping[str, str] | None = None,
-        status_callback: StatusCallback | None = None,
-        after_answer: Callable[[], bool] | None = None,
-        recordings: RecordingStore | None = None,
-    ) -> None:
-        self.transport = transport
-        # Where <Record> keeps audio: given, or the transport's (in-process development).
-        self.recordings = recordings or getattr(transport, "recordings", None)
-        # The number's Fallback URL: Twilio posts there (same form, plus ErrorUrl and
-        # ErrorCode) when a webhook fails, and plays what it answers instead.
-        self.fallback_url = fallback_url
-        self.url = url
-        self.auth_token = auth_token
-        self.party = party or CallParty(call_sid=new_sid("CA"))
-        self.method = method
-        self.media = media
-        self.max_requests = max_requests
-        self.transcript = transcript or ev.Transcript()
-        self.requests_made = requests_made
-        # Fields only the first request carries: AnsweredBy and MachineDetectionDuration of
-        # synchronous answering-machine detection (rest-calls.json answering_machine_detection).
-        self.start_params = dict(start_params or {})
-        self.status_callback = status_callback
-        self.status_sent = False
-        # Runs once the first document arrived, before it plays (asynchronous answering-
-        # machine detection reports then); True: the call was ended through the REST API.
-        self.after_answer = after_answer
-        # None until the first document: True once Twilio answered the call (billed), False
-        # when it was turned away with <Reject> (never answered, never billed).
-        self.answered: bool | None = None if requests_made == 0 else True
-        self.rejected: str | None = None  # the <Reject> reason
 
     # -- driving a call -------------------------------------------------------------------------
 
@@ -386,7 +217,7 @@ class Call:
 
     # -- executing a document -------------------------------------------------------------------
 
-    def _execute(self, document: _Document | None, index: int) -> Wait:
+    def _execute(self, document: Document | None, index: int) -> Wait:
         while document is not None:
             verbs = list(document.root)
             if index >= len(verbs):
@@ -546,53 +377,7 @@ class Call:
         )
         self.transcript.clock = round(self.transcript.clock + heard, 3)
 
-    # -- requests -------------------------------------------------------------------------------
-
-    def _request(self, url: str, method: str, params: dict[str, str]) -> _Document | None:
-        if self.requests_made >= self.max_requests:
-            self._fail(f"more than {self.max_requests} webhook requests in one call", url)
-            return None
-        self.requests_made += 1
-        if method == "GET":
-            # A GET webhook carries the parameters in its query string, and the signature covers
-            # that URL alone (https://www.twilio.com/docs/usage/security#validating-requests).
-            url = url + ("&" if "?" in url else "?") + urlencode(params)
-            headers = signed_headers(self.auth_token, url, {})
-            reply = self.transport.send("GET", url, None, headers)
-        else:
-            headers = signed_headers(self.auth_token, url, params)
-            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
-            reply = self.transport.send("POST", url, params, headers)
-        self._emit(ev.Request, method, url, reply.status, round(reply.latency, 4), params)
-        for body in texts_to(self.transport, self.party.person):
-            self._emit(ev.Text, body)  # the line texted the caller while answering
-        problems = check_reply(reply.status, reply.content_type, reply.body)
-        root = None
-        if reply.status == 200:
-            root, xml_problems = parse_twiml(reply.body)
-            problems += xml_problems
-        if (problems or root is None) and self.fallback_url and url != self.fallback_url:
-            # https://www.twilio.com/docs/usage/webhooks/voice-webhooks (Fallback URL): error
-            # 11200 "HTTP retrieval failure"; the fallback is POSTed the original parameters.
-            for problem in problems:
-                self._error(problem, url)
-            error = {"ErrorUrl": url, "ErrorCode": "11200"}
-            return self._request(self.fallback_url, "POST", params | error)
-        if problems or root is None:
-            for problem in problems:
-                self._error(problem, url)
-            # Twilio says "an application error has occurred" and ends the call.
-            self._hangup("application error")
-            return None
-        return _Document(url, reply.body.decode("utf-8"), root)
-
-    def _params(self) -> dict[str, str]:
-        return self.party.base_params("in-progress")
-
-    def _document_at(self, position: Position) -> _Document:
-        return _Document(position.url, position.twiml, ET.fromstring(position.twiml))
-
-    # -- small helpers --------------------------------------------------------------------------
+    # -- a verb's attributes --------------------------------------------------------------------
 
     def _method(self, verb: ET.Element, url: str) -> str:
         method = verb.get("method", "POST").upper()
@@ -615,65 +400,6 @@ class Call:
             self._error(f"<{verb.tag} {name}={raw!r}> is not an integer >= {minimum}", url)
             return default
         return value
-
-    def _emit(self, kind: type[ev.Event], *fields: object) -> None:
-        self.transcript.events.append(kind(self.transcript.clock, *fields))
-
-    def _error(self, message: str, url: str) -> None:
-        self._emit(ev.Error, message, url)
-
-    def _hangup(self, reason: str) -> Ended:
-        self._emit(ev.Hangup, reason)
-        self.report_end("completed" if self.answered else "no-answer")
-        return Ended(reason)
-
-    def report_end(self, status: str) -> None:
-        """Twilio's status callback of a call placed through the Calls API, once, when it
-        ends (its `completed` event carries the terminal status)."""
-        callback = self.status_callback
-        if callback is None or self.status_sent:
-            return
-        self.status_sent = True
-        talk = math.ceil(self.transcript.clock) if status == "completed" else 0
-        params = status_params(self.party, status, callback, sequence=0, seconds=talk)
-        send_status(self.transport, self.auth_token, callback, params)
-
-    def _fail(self, message: str, url: str) -> Ended:
-        self._error(message, url)
-        return self._hangup("application error")
-
-
-SIP_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "failed": "404"}
-
-
-def status_params(
-    party: CallParty, status: str, callback: StatusCallback, *, sequence: int, seconds: int = 0
-) -> dict[str, str]:
-    """The form of one status callback (rest-calls.json status_callback.examples)."""
-    params = party.base_params(status) | {
-        "CallbackSource": "call-progress-events",
-        "SequenceNumber": str(sequence),
-        "Timestamp": format_datetime(datetime.now(UTC)),
-    }
-    if status in ("completed", "busy", "no-answer", "failed", "canceled"):
-        params |= {
-            "CallDuration": str(seconds),
-            "Duration": str(math.ceil(seconds / 60)) if status == "completed" else "0",
-            "SipResponseCode": SIP_CODES.get(status, "487"),
-        }
-    return params | dict(callback.extra)
-
-
-def send_status(
-    transport: Transport, auth_token: str, callback: StatusCallback, params: dict[str, str]
-) -> int:
-    """Send one signed status callback the way Twilio does; the answer's body is ignored."""
-    if callback.method == "GET":
-        url = callback.url + ("&" if "?" in callback.url else "?") + urlencode(params)
-        return transport.send("GET", url, None, signed_headers(auth_token, url, {})).status
-    headers = signed_headers(auth_token, callback.url, params)
-    headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
-    return transport.send("POST", callback.url, params, headers).status
 
 
 def _collect(keys: str, num_digits: int | None, finish_on_key: str) -> tuple[str, str]:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from . import events as ev
-from .emulator import DIAL_OUTCOMES, Call, DialWait, Ended, GatherWait, RecordWait, Wait
+from .emulator import Call
 from .media import MediaLibrary
 from .transport import Transport
+from .waits import DIAL_OUTCOMES, DialWait, Ended, GatherWait, RecordWait, Wait
 
 KEYS = tuple("1234567890*#")
 SILENCE = "silence"

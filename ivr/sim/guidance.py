@@ -22,9 +22,10 @@ from ..content import ContentPack, NodeKind, Option
 from ..content.speech import speak_number
 from . import events as ev
 from .captions import prompt_of
-from .emulator import HANG_UP, Call, DialResult, DialWait, GatherWait, HangUp, Press
+from .emulator import Call
 from .media import MediaLibrary
 from .transport import Transport
+from .waits import HANG_UP, DialResult, DialWait, GatherWait, HangUp, Press
 
 Caption = Callable[[ev.Prompt], str]
 

@@ -21,11 +21,13 @@ Sources: shared/twiml/rest-calls.json (answering_machine_detection, status_callb
 from __future__ import annotations
 
 from .calls import CallBook, PlacedCall
-from .emulator import Call, Caller, Ended, StatusCallback, Wait, send_status, status_params
+from .emulator import Call
 from .events import Transcript
 from .media import MediaLibrary
 from .signing import CallParty, signed_headers
 from .transport import Transport
+from .waits import Caller, Ended, Wait
+from .webhooks import StatusCallback, send_status, status_params
 
 ANSWERS = ("human", "machine", "fax", "unknown", "busy", "no-answer", "failed")
 NOT_ANSWERED = ("busy", "no-answer", "failed")

@@ -25,10 +25,14 @@ from typing import TextIO
 from . import events as ev
 from .captions import Captions, no_captions, pack_captions, server_captions
 from .connect import connect
-from .emulator import (
+from .emulator import Call
+from .media import MediaLibrary
+from .player import Player
+from .signing import CallParty, new_sid
+from .transport import Transport
+from .waits import (
     DTMF_KEYS,
     HANG_UP,
-    Call,
     DialResult,
     DialWait,
     GatherWait,
@@ -37,10 +41,6 @@ from .emulator import (
     RecordResult,
     RecordWait,
 )
-from .media import MediaLibrary
-from .player import Player
-from .signing import CallParty, new_sid
-from .transport import Transport
 
 OUTCOMES = {"": "completed", "c": "completed", "b": "busy", "n": "no-answer", "f": "failed"}
 

@@ -32,12 +32,13 @@ from pydub import AudioSegment
 from .. import create_app
 from ..audio import splice
 from . import events as ev
-from .emulator import Call, GatherWait, RecordResult, RecordWait
+from .emulator import Call
 from .guidance import plan
 from .media import MediaLibrary
 from .messages import FakeTwilioApi
 from .signing import CallParty, new_sid
 from .transport import FlaskTransport
+from .waits import GatherWait, RecordResult, RecordWait
 
 ACCOUNT = "AC" + "7" * 32
 TOKEN = "voice-session-token"

@@ -35,10 +35,11 @@ from flask import (
 from . import continuation
 from . import events as ev
 from .captions import pack_captions
-from .emulator import Call, DialWait, Ended, GatherWait, Press, RecordResult, RecordWait, Wait
+from .emulator import Call
 from .media import MediaLibrary
 from .signing import CallParty, new_sid
 from .transport import FlaskTransport
+from .waits import DialWait, Ended, GatherWait, Press, RecordResult, RecordWait, Wait
 
 bp = Blueprint(
     "simulator",
