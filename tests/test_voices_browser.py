@@ -42,7 +42,7 @@ def parts(app) -> int:
 @pytest.fixture(scope="module")
 def safety_code(app) -> int:
     """The code of the long safety notice (said after each situation's contact)."""
-    from ivr.publish.studio import prompt_codes
+    from ivr.publish.recording_session import prompt_codes
 
     return prompt_codes(app.extensions["content"].current())["safety.notice"]
 

@@ -9,7 +9,8 @@ from voices_support import silence, speak
 from ivr import create_app
 from ivr.audio import splice
 from ivr.audio.takes import TakeRefused
-from ivr.publish.studio import NUMBERS_CODE, Studio
+from ivr.publish.recording_session import NUMBERS_CODE
+from ivr.publish.studio import Studio
 
 
 @pytest.fixture

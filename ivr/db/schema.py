@@ -233,7 +233,7 @@ destination_checks = sa.Table(
     sa.Index("destination_checks_number", "number_id", "id"),
 )
 
-# -- human voices (ivr/publish/studio.py; phone PINs are staff.phone_pin_hash) -------------
+# -- human voices (ivr/publish/take_store.py; phone PINs are staff.phone_pin_hash) ---------
 
 # Takes of a recording session: one clip's words (ivr/audio/splice.py) said by one speaker,
 # checked and converted for the phone. 'pending' (a phone take waiting for "1 keep"), 'draft'

@@ -64,7 +64,8 @@ class Publisher:
         self.live_version = tx.live_version
 
         # Finished audio kept, and several prompts' audio published as one version (the
-        # recording session, ivr/publish/studio.py, which also sets ``human_audio``).
+        # recording session, ivr/publish/spliced_prompts.py; ivr/publish/studio.py also sets
+        # ``human_audio``).
         self.store_audio = tx.store_audio
         self.publish_audio = tx.publish_entries
 

@@ -83,7 +83,8 @@ class Transaction:
         self.tts_client = tts_client
         self.versions_store = live.versions
         self.audit = AuditLog(db)
-        # Human-voiced prompts with spliced numbers (ivr.publish.studio sets it): given the
+        # Human-voiced prompts with spliced numbers (ivr.publish.studio sets it, to
+        # ivr/publish/spliced_prompts.py's ``SplicedPrompts.human_audio``): given the
         # would-be pack and such a prompt's entry, the same takes with the new number, or
         # None (a word has no take: the recording is left out of date, like any other).
         self.human_audio: Callable[[ContentPack, Entry], Entry | None] | None = None

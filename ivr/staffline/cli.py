@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from ..publish.studio import NUMBERS_CODE, prompt_codes
+from ..publish.recording_session import NUMBERS_CODE, prompt_codes
 
 
 @click.command("codes")

@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ..audio.splice import has_number
 from ..audio.takes import TakeRefused, record_limit
-from ..publish.studio import Item
+from ..publish.recording_session import Item
 from ..security import twilio_signed, webhook_form
 from .line import (
     CHOICE_TRIES,

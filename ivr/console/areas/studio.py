@@ -1,14 +1,14 @@
 """The recording session in the console (``/admin/studio``): pick a language and go.
 
 The next part to record comes by itself, in the order and weight callers hear the prompts
-(ivr/publish/studio.py), its written words large, its pronunciation notes and where it sits
-in its prompt (the phone numbers are left out: they are spliced in). Record in the browser,
-hear the take back (checked and levelled: what callers would hear), then keep it, record it
-again or skip it. Progress shows the prompts done and the share of call time callers hear
-in a human voice, now and once the takes are published; a speaker (or an editor) publishes
-them as one version. It resumes where the speaker stopped, on any device: the takes are in
-the database. The staffer's phone PIN for the staff recording line is made here too (the
-account's PIN, ``StaffAccounts.set_pin``: the same one *Accounts* sets).
+(ivr/publish/recording_session.py), its written words large, its pronunciation notes and
+where it sits in its prompt (the phone numbers are left out: they are spliced in). Record in
+the browser, hear the take back (checked and levelled: what callers would hear), then keep
+it, record it again or skip it. Progress shows the prompts done and the share of call time
+callers hear in a human voice, now and once the takes are published; a speaker (or an
+editor) publishes them as one version. It resumes where the speaker stopped, on any device:
+the takes are in the database. The staffer's phone PIN for the staff recording line is made
+here too (the account's PIN, ``StaffAccounts.set_pin``: the same one *Accounts* sets).
 
 Roles (``roles.py``): recording, and publishing one's own takes, is for speakers; publishing
 everyone's takes is for editors.
