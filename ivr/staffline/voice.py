@@ -1,7 +1,7 @@
 """The staff recording line: ``POST /voice/staff``, set on a second Twilio number.
 
 A staffer with only a phone records a language's session (ivr/publish/studio.py) here: they
-key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/accounts.py) and a
+key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/phone_pins.py) and a
 language; the line reads the next clip of
 their session, beeps and records it with ``<Record>`` (length limited from its words, ``#``
 ends it), fetches the take from Twilio and deletes it there (ivr/staffline/recordings.py),
