@@ -19,13 +19,10 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import create_app
 from ivr.console import roles
-from ivr.console.accounts import (
-    FAILURES_ALLOWED,
-    LINE_PIN_FAILURES,
-    AccountError,
-    LastAdministrator,
-    StaffAccounts,
-)
+from ivr.console.account_rules import AccountError, LastAdministrator
+from ivr.console.accounts import StaffAccounts
+from ivr.console.phone_pins import LINE_PIN_FAILURES
+from ivr.console.sessions import FAILURES_ALLOWED
 from ivr.db import Database, schema
 from ivr.db.migrate import upgrade
 

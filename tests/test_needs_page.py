@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ivr import create_app
-from ivr.console import needs
+from ivr.console import needs_counts, needs_csv
 
 PASSWORD = "correct horse battery"
 TODAY = datetime.now(UTC).date()
@@ -143,10 +143,10 @@ def test_the_date_range_chooses_the_days(app, staff):
 
 
 def test_suppression_and_formula_cells():
-    assert [needs.suppressed(n) for n in (0, 1, 4, 5, 7, 8, 40)] == [
+    assert [needs_csv.suppressed(n) for n in (0, 1, 4, 5, 7, 8, 40)] == [
         "0", "<5", "<5", "5", "5", "10", "40"
     ]
-    text = needs.csv_text([(date(2026, 12, 1), "es", "=cmd", "chosen", "", 9)])
+    text = needs_csv.csv_text([(date(2026, 12, 1), "es", "=cmd", "chosen", "", 9)])
     assert "'=cmd" in text
 
 
@@ -159,7 +159,7 @@ def test_summary_turns_rows_into_what_staff_read(pack):
         (day, "", "language", "menu_offered", "", 4),
         (day, "", "language", "menu_reply", "silence", 4),
     ]
-    summary = needs.summarize(rows, pack, day, day)
+    summary = needs_counts.summarize(rows, pack, day, day)
     assert summary.situation_totals == {("on the asylum waitlist", "es"): 5}
     assert dict(summary.gave_up) == {"After the information: on the asylum waitlist": 3}
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ivr import create_app
-from ivr.console.needs import shown
+from ivr.console.needs_rounding import shown
 
 PASSWORD = "correct horse battery"
 TODAY = datetime.now(UTC).date().isoformat()

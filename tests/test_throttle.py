@@ -10,7 +10,7 @@ from conftest import sign
 
 from ivr import create_app
 from ivr.console import throttle
-from ivr.console.accounts import Locked
+from ivr.console.sessions import Locked
 
 PASSWORD = "correct horse battery"
 TOKEN = "t"

@@ -9,7 +9,7 @@ import pytest
 from voices_support import speak
 
 from ivr import create_app
-from ivr.console.accounts import GENERATED_PIN
+from ivr.console.phone_pins import GENERATED_PIN
 
 PASSWORD = "correct horse battery"
 

@@ -11,7 +11,7 @@ from voices_support import speak
 from ivr import create_app
 from ivr.audio import voice_coverage as vc
 from ivr.audio.manifest import Entry, Manifest
-from ivr.console.accounts import GENERATED_PIN
+from ivr.console.phone_pins import GENERATED_PIN
 
 
 def entry(lang: str, pid: str, text: str, seconds: float, staff: bool, computer: float = 0):

@@ -82,7 +82,7 @@ import werkzeug.routing.rules
 import ivr
 import ivr.content
 from ivr.audio import engines, pipeline
-from ivr.console import accounts, throttle
+from ivr.console import accounts, sessions, throttle
 from ivr.publish import yamledit
 
 # The modules whose own name for to_telephony / load_pack is replaced: every module of ivr/
@@ -408,5 +408,7 @@ def _password_hashes_made_once() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "generate_password_hash", generate_password_hash)
+        # sessions.py makes the hash an unknown name is checked against (its _dummy_hash).
+        patch.setattr(sessions, "generate_password_hash", generate_password_hash)
         patch.setattr(throttle, "_check_password_hash", check_password_hash)
         yield

@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
     app.extensions["staff"] = StaffAccounts(
         app.extensions["db"],
         idle_minutes=app.config["SETTINGS"].staff_idle_minutes,
-        pin_key=app.secret_key,  # phone PINs are keyed with it (accounts.py)
+        pin_key=app.secret_key,  # phone PINs are keyed with it (phone_pins.py)
     )
     # Any page, when the database cannot be reached: a plain 503, never a traceback. (The
     # phone line's webhooks never touch the database.)

@@ -13,7 +13,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .accounts import ROLES, AccountError, StaffAccounts
+from .account_rules import ROLES, AccountError
+from .accounts import StaffAccounts
 
 staff_cli = AppGroup("staff", help="Staff console accounts.")
 

@@ -2,7 +2,7 @@
 
 ``ENDPOINT_ROLES`` maps an endpoint (``console.save_text``, ``needs.page``) to the least role
 that may use it (every method of it); a role may do everything the roles below it may
-(speaker < editor < administrator, ``accounts.ROLES``). An endpoint that is not listed is for
+(speaker < editor < administrator, ``account_rules.ROLES``). An endpoint that is not listed is for
 administrators only (``DEFAULT_ROLE``): a page added later without a decision is refused to
 speakers and editors, never opened to them by accident. A new area either adds its endpoints
 here or calls :func:`declare` when its module is imported.
@@ -22,7 +22,7 @@ from typing import Any
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from .accounts import ADMINISTRATOR, EDITOR, ROLES, SPEAKER, rank
+from .account_rules import ADMINISTRATOR, EDITOR, ROLES, SPEAKER, rank
 
 DEFAULT_ROLE = ADMINISTRATOR
 CONSOLE_PATH = "/admin"

@@ -4,9 +4,8 @@ answer to an error). The steps are in login.py (PIN, language) and takes.py (a c
 recorded, played back, kept or not).
 
 A staffer with only a phone records a language's session (ivr/publish/studio.py) here: they
-key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/accounts.py) and a
-language; the line reads the next clip of
-their session, beeps and records it with ``<Record>`` (length limited from its words, ``#``
+key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/phone_pins.py) and a
+language; the line reads the next clip of their session, beeps and records it with ``<Record>`` (length limited from its words, ``#``
 ends it), fetches the take from Twilio and deletes it there (ivr/staffline/recordings.py),
 checks it like a browser take, and plays it back: 1 keep, 2 again, 3 skip, 9 choose a prompt
 by its code (shown on the console and by ``flask --app ivr content codes``; 0 for the number

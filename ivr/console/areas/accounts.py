@@ -17,23 +17,14 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext
 
 from .. import throttle
-from ..accounts import (
-    LANGUAGES,
-    MIN_PASSWORD,
-    PIN_DIGITS,
-    ROLES,
-    AccountError,
-    Disabled,
-    Locked,
-    StaffAccount,
-    check_name,
-    rank,
-    temporary_password,
-)
+from ..account_rules import MIN_PASSWORD, ROLES, AccountError, StaffAccount, check_name, rank
+from ..accounts import LANGUAGES, temporary_password
 from ..common import who
+from ..phone_pins import PIN_DIGITS
 from ..roles import ROLE_DUTIES, role_name
 from ..security import accounts as staff_accounts
 from ..security import data_dir, log_in
+from ..sessions import Disabled, Locked
 from ..web import bp
 
 SHOWN_BACK = 200  # characters of a refused name shown back in the form

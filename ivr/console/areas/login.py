@@ -12,9 +12,9 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext
 
 from .. import throttle
-from ..accounts import Disabled, Locked
 from ..i18n import chosen_before_login, set_ui_language
 from ..security import accounts, data_dir, log_in, log_out, sessions_possible
+from ..sessions import Disabled, Locked
 from ..web import bp
 
 MAX_NEXT = 2000  # longer than any console link; a longer "next" is not one of ours

@@ -37,7 +37,7 @@ from ...audio import splice
 from ...audio.takes import TakeRefused
 from ...content.model import ContentPack
 from .. import roles
-from ..accounts import EDITOR, SPEAKER, AccountError
+from ..account_rules import EDITOR, SPEAKER, AccountError
 from ..names import namer
 from ..phones import pretty
 from ..security import accounts as staff_accounts
