@@ -228,6 +228,18 @@ def test_the_app_package_runs_only_base_imports_when_a_submodule_is_imported():
     )
 
 
+MAX_LINES = 500  # issue 16: a module a newcomer can read whole; split by job beyond it
+
+
+def test_no_module_is_over_500_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in (ROOT / PACKAGE).rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
 def test_the_drawing_in_the_architecture_doc_is_these_floors():
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     section = doc.split("## Floors", 1)[1].split("\n## ", 1)[0]
