@@ -3,13 +3,14 @@ blueprints and what every step shares (the staffer's signed token, the words it 
 answer to an error). The steps are in login.py (PIN, language) and takes.py (a clip read,
 recorded, played back, kept or not).
 
-A staffer with only a phone records a language's session (ivr/publish/studio.py) here: they
-key their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/phone_pins.py) and a
-language; the line reads the next clip of their session, beeps and records it with
-``<Record>`` (length limited from its words, ``#`` ends it), fetches the take from Twilio and
-deletes it there (ivr/staffline/recordings.py), checks it like a browser take, and plays it
-back: 1 keep, 2 again, 3 skip, 9 choose a prompt by its code (shown on the console and by ``flask --app ivr content codes``; 0 for the number
-clips). This is the only place the line uses ``<Record>``: the public line never records.
+A staffer with only a phone records a language's session (ivr/publish/studio.py) here: they key
+their account's phone PIN (``StaffAccounts.check_pin``, ivr/console/phone_pins.py) and a
+language; the line reads the next clip of their session, beeps and records it with ``<Record>``
+(length limited from its words, ``#`` ends it), fetches the take from Twilio and deletes it
+there (ivr/staffline/recordings.py), checks it like a browser take, and plays it back: 1 keep,
+2 again, 3 skip, 9 choose a prompt by its code (shown on the console and by ``flask --app ivr
+content codes``; 0 for the number clips). This is the only place the line uses ``<Record>``:
+the public line never records.
 
 Signed like every webhook (ivr/security.py checks every request under /voice). After the
 PIN, every action URL carries a token signed with SECRET_KEY naming the staffer, valid for a
