@@ -1,3 +1,4 @@
+import compileall
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,14 @@ TOKEN = "test-auth-token"
 # templates, password hashes) made once per worker (worker_cache.py); the slowest files first
 # (file_order.py).
 pytest_plugins = ["processes", "pgserver", "test_browser_support", "worker_cache", "file_order"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """ivr/ compiled once, before the workers start: the gunicorns and flask commands the tests
+    start (a hundred or so) then read its bytecode instead of each compiling 28,000 lines
+    again, which they would where the environment sets PYTHONDONTWRITEBYTECODE (CI's does)."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(ROOT / "ivr", quiet=1)
 
 
 @pytest.fixture(scope="session", autouse=True)

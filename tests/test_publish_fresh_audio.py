@@ -17,8 +17,10 @@ from ivr.content import load_pack
 
 
 @pytest.fixture
-def line(tmp_path, database_url):
-    return make_line(tmp_path, database_url)
+def line(tmp_path):
+    # which prompts get new audio is decided before anything is stored: on the embedded
+    # SQLite; the audio's storage runs on both in test_publish_audio and test_db_store.
+    return make_line(tmp_path)
 
 
 def with_seed_audio(line, prompt_ids: list[str], langs=("es", "ht", "en")) -> None:
