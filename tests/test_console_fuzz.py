@@ -19,6 +19,8 @@ import pytest
 from werkzeug.routing import Rule
 
 from ivr import create_app
+from ivr.console.web import MAX_QUERY_VALUE
+from ivr.content.speech import MAX_SPOKEN_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -27,7 +29,8 @@ PREFIXES = ("/admin", "/simulator")
 GARBAGE = [
     "/admin\r\nX: 1",
     "\x00\x01\x1b[31m\x7f",
-    "x" * 20_000,
+    # Over the longest a query value (2,000) or a spoken text (3,000) may be: refused either way.
+    "x" * (max(MAX_QUERY_VALUE, MAX_SPOKEN_CHARS) + 1),
     "\u202e\ufeff\u200b\ud7ff",
     "<script>alert(1)</script>",
     "//evil.example/\\..%2f..",
