@@ -12,10 +12,12 @@ app itself (nothing to coordinate); a shared database is upgraded by the release
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -210,6 +212,22 @@ def close_all() -> None:
     """Close every Database this process opened (the test suite, between tests)."""
     for database in list(_open):
         database.close()
+
+
+def _close_at_exit() -> None:
+    """Stop every database's threads (the counts flush, the live-version poll) and close its
+    connections before Python runs weakref.finalize's exit handler. SQLAlchemy keeps a
+    finalizer per checked-out connection, and a thread still checking one out changed them
+    while that handler walked them: "RuntimeError: dictionary changed size during iteration"
+    printed at the end of a `flask` command on a loaded machine."""
+    close_all()
+
+
+# atexit runs the last registered first, and weakref.finalize registers its own handler when
+# first used: it is used here once (on a function that lives as long as the process), so that
+# ours, registered next, runs before it.
+weakref.finalize(_close_at_exit, int)
+atexit.register(_close_at_exit)
 
 
 def _sqlite_engine(url: str) -> sa.Engine:
