@@ -45,6 +45,12 @@ def make_app(tmp_path, **env):
     return create_app({"ENV": {k: v for k, v in base.items() if v is not None}, "TESTING": True})
 
 
+# Rules of the pages themselves (redirects, headers, CSRF, which routes are public) are the
+# same whatever stores the accounts: these run on the embedded SQLite only, the accounts,
+# sessions and lockouts on SQLite and PostgreSQL.
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def app(tmp_path, database_url):
     app = make_app(tmp_path, DATABASE_URL=database_url or None)
@@ -184,6 +190,7 @@ def test_a_wrong_password_says_so_without_saying_which_part_was_wrong(client):
     assert message in wrong_name.get_data(as_text=True)
 
 
+@ON_SQLITE
 def test_login_never_redirects_to_another_site(client):
     token = csrf(client)
     for target in ("https://evil.example/", "//evil.example/admin", "/simulator"):
@@ -196,6 +203,7 @@ def test_login_never_redirects_to_another_site(client):
         token = csrf(client)
 
 
+@ON_SQLITE
 def test_the_session_cookie_is_httponly_samesite_and_secure_outside_development(client, tmp_path):
     cookie = login(client).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
@@ -254,6 +262,7 @@ def test_failures_from_one_address_lock_that_address_for_every_name(app, client)
 # -- every /admin route refuses anonymous requests -----------------------------------------------
 
 
+@ON_SQLITE
 def test_every_admin_route_refuses_an_anonymous_request(app):
     refuser = Refuser()
     app.extensions["publisher"] = refuser
@@ -282,6 +291,7 @@ def test_every_admin_route_refuses_an_anonymous_request(app):
     }
 
 
+@ON_SQLITE
 def test_every_area_is_listed_and_serves_its_pages_from_the_guarded_blueprint(app):
     """A module in areas/ missing from AREAS would serve nothing; each listed area's pages are
     console.* endpoints, so the guard (and the walk above) covers them."""
@@ -297,6 +307,7 @@ def test_every_area_is_listed_and_serves_its_pages_from_the_guarded_blueprint(ap
         assert all(e.startswith("console.") for e in endpoints), module
 
 
+@ON_SQLITE
 def test_only_the_login_form_its_stylesheet_and_the_language_switch_are_public(app):
     # The switch only keeps a choice in the session, so the login form can be read in Spanish.
     assert PUBLIC_ENDPOINTS == {"console.login", "console.static", "console.choose_language"}
@@ -306,6 +317,7 @@ def test_only_the_login_form_its_stylesheet_and_the_language_switch_are_public(a
     assert client.get("/admin/static/../templates/console/base.html").status_code == 404
 
 
+@ON_SQLITE
 def test_a_post_without_the_csrf_token_is_refused(app, client):
     refuser = Refuser()
     real, app.extensions["publisher"] = app.extensions["publisher"], refuser
@@ -321,18 +333,21 @@ def test_a_post_without_the_csrf_token_is_refused(app, client):
     assert client.get("/admin/coverage").status_code == 200
 
 
+@ON_SQLITE
 def test_login_itself_needs_the_csrf_token(client):
     response = client.post("/admin/login", data={"name": "maria", "password": PASSWORD})
     assert response.status_code == 400
     assert client.get("/admin/").status_code == 302
 
 
+@ON_SQLITE
 def test_the_browser_phone_opens_to_logged_in_staff_outside_development(client):
     assert client.get("/simulator").status_code == 404
     login(client)
     assert client.get("/simulator").status_code == 200
 
 
+@ON_SQLITE
 def test_webhooks_and_audio_never_touch_the_staff_session(client):
     # Twilio sends no cookies: no session is read, so cached audio carries no Vary: Cookie.
     response = client.get("/audio/es/none.000000000000.wav")
@@ -340,6 +355,7 @@ def test_webhooks_and_audio_never_touch_the_staff_session(client):
     assert "Set-Cookie" not in response.headers
 
 
+@ON_SQLITE
 def test_console_pages_are_not_cached_framed_or_open_to_other_scripts(client):
     login(client)
     headers = client.get("/admin/").headers
