@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flood import percentile, webhook_probe  # noqa: E402
-from load import TOKEN, free_port, procfile_command  # noqa: E402
+from load import TOKEN, start_server  # noqa: E402
 from webhooks import recorded_webhooks  # noqa: E402
 
 PASSWORD = "freeze benchmark password"
@@ -153,30 +153,12 @@ def older_audio(url: str, data_dir: Path) -> str | None:
 
 @contextmanager
 def gunicorn(url: str, data_dir: Path) -> Iterator[str]:
-    port = free_port()
     env = environment(url, data_dir)
     env.setdefault("WEB_CONCURRENCY", "2")
     env.setdefault("GUNICORN_THREADS", "2")
-    process = subprocess.Popen(
-        procfile_command("ivr.wsgi:app", port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, voice = start_server("ivr.wsgi:app", env, ready="/admin/login", start_new_session=True)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                requests.get(base + "/admin/login", timeout=10)
-                break
-            except requests.RequestException:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        yield base
+        yield voice.removesuffix("/voice")
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)

@@ -113,10 +113,17 @@ def free_port() -> int:
 
 
 def start_server(
-    app_spec: str, env: dict[str, str] | None = None, ready: str = "/voice"
+    app_spec: str,
+    env: dict[str, str] | None = None,
+    ready: str = "/voice",
+    *,
+    stderr: int = subprocess.DEVNULL,
+    start_new_session: bool = False,
 ) -> tuple[subprocess.Popen, str]:
     """The Procfile's gunicorn serving `app_spec` (with `env` added to the environment) on a
-    free loopback port, once it answers HTTP at `ready`; returns it and its /voice URL."""
+    free loopback port, once it answers HTTP at `ready`; returns it and its /voice URL.
+    ``stderr=subprocess.PIPE`` keeps gunicorn's error log for the caller to read (and says
+    it if gunicorn exits first); ``start_new_session`` lets the caller stop its whole group."""
     port = free_port()
     env = {**os.environ, "HOTLINE_ENV": "production", "TWILIO_AUTH_TOKEN": TOKEN, **(env or {})}
     process = subprocess.Popen(
@@ -124,7 +131,9 @@ def start_server(
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+        start_new_session=start_new_session,
     )
     base = f"http://{HOST}:{port}"
     # Ready when it answers (any status), not when the port accepts: a worker may still be
@@ -132,7 +141,8 @@ def start_server(
     deadline = time.monotonic() + 60
     while (left := deadline - time.monotonic()) > 0:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn for {app_spec} exited with {process.returncode}")
+            said = f":\n{process.stderr.read()}" if process.stderr else ""
+            raise SystemExit(f"gunicorn for {app_spec} exited with {process.returncode}{said}")
         try:
             with urllib.request.urlopen(base + ready, timeout=left):
                 pass

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import HOST, TOKEN, free_port, procfile_command  # noqa: E402
+from load import TOKEN, procfile_command, start_server  # noqa: E402
 
 from ivr import create_app  # noqa: E402
 from ivr.content import load_pack  # noqa: E402
@@ -92,29 +92,9 @@ def explored_webhooks(env: dict[str, str]) -> tuple[list[tuple[str, dict[str, st
 
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        procfile_command("ivr.wsgi:app", port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{process.stderr.read()}")
-        try:
-            requests.get(base + "/admin/login", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.3)
-    else:
-        raise SystemExit("gunicorn did not answer within 60 s")
+    process, voice = start_server("ivr.wsgi:app", env, ready="/admin/login", stderr=subprocess.PIPE)
     threading.Thread(target=_drain, args=(process,), daemon=True).start()
-    return process, base
+    return process, voice.removesuffix("/voice")
 
 
 ERRORS: deque[str] = deque(maxlen=60)  # the end of gunicorn's error log, shown if a step fails

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 import secrets
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from ..db import Database
 from ..db.schema import login_failures, staff
 from .account_rules import AccountError, check_name
-from .sessions import FAILURES_ALLOWED
+from .sessions import FAILURES_ALLOWED, locked_for
 
 PIN_DIGITS = (4, 8)  # shortest and longest phone PIN
 GENERATED_PIN = 6  # digits of a PIN the console makes
@@ -120,11 +119,7 @@ class PhonePins:
         keys = [LINE_PIN_KEY] + ([f"pin:{caller_key}"] if caller_key else [])
         now = self.clock()
         with self.db.connect() as conn:
-            locks = conn.execute(
-                sa.select(login_failures.c.locked_until).where(login_failures.c.key.in_(keys))
-            ).scalars()
-            waits = [until - now for until in locks if until > now]
-        return math.ceil(max(waits)) if waits else 0
+            return locked_for(conn, keys, now)
 
     def check_pin(self, pin: str, caller_key: str | None = None) -> str | None:
         """The name of the active account whose PIN this is; None for a wrong PIN, and

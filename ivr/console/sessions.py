@@ -19,7 +19,7 @@ import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -48,6 +48,15 @@ def _dummy_hash() -> str:
     not at import: scrypt takes 32 MB while it runs, and a worker that never sees a login
     should not peak by that much at start."""
     return generate_password_hash("not a password of anyone", method="scrypt")
+
+
+def locked_for(conn: sa.Connection, keys: Sequence[str], now: float) -> int:
+    """Whole seconds until the last lock on any of ``keys`` ends (0: none is locked)."""
+    locks = conn.execute(
+        sa.select(login_failures.c.locked_until).where(login_failures.c.key.in_(keys))
+    ).scalars()
+    waits = [until - now for until in locks if until > now]
+    return math.ceil(max(waits)) if waits else 0
 
 
 @dataclass(frozen=True)
@@ -150,12 +159,8 @@ class StaffSessions:
         keys = (f"user:{name}", f"addr:{address}")
         now = self.clock()
         with self.db.connect() as conn:
-            locks = conn.execute(
-                sa.select(login_failures.c.locked_until).where(login_failures.c.key.in_(keys))
-            ).scalars()
-            waits = [until - now for until in locks if until > now]
-            if waits:
-                return Locked(math.ceil(max(waits)))
+            if wait := locked_for(conn, keys, now):
+                return Locked(wait)
             row = conn.execute(sa.select(*_ACCOUNT).where(staff.c.name == name)).first()
         # The hash check runs outside any transaction: scrypt takes a while on purpose.
         ok = check_password_hash(row.password_hash if row else _dummy_hash(), password)
